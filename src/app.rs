@@ -1,0 +1,172 @@
+//! Wiring and lifecycle: build the store, dispatcher and HTTP server from a config, run
+//! them, and shut down cleanly on SIGTERM or ctrl-c.
+
+use crate::config::Config;
+use crate::dispatch::Dispatcher;
+use crate::handler::HandlerRegistry;
+use crate::route::Router;
+use crate::server::{self, IntakeState};
+use crate::store::{SledStore, Store, StoreError};
+use actix_web::{web, HttpServer};
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{watch, Notify};
+use tokio::task::JoinHandle;
+use tracing::{info, warn};
+
+/// Why the service could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The store could not be opened or flushed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A configured handler could not be built.
+    #[error("cannot build handlers: {0}")]
+    Handler(String),
+    /// The listener could not be bound or the server failed.
+    #[error("HTTP server: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A built, not yet running, lever-hooks instance.
+pub struct App {
+    port: u16,
+    server: actix_web::dev::Server,
+    stop: watch::Sender<bool>,
+    stop_requested: Arc<Notify>,
+    tasks: Vec<JoinHandle<()>>,
+    store: Arc<dyn Store>,
+    grace: Duration,
+}
+
+/// Asks a running [`App`] to shut down, as SIGTERM would.
+#[derive(Clone)]
+pub struct Stopper(Arc<Notify>);
+
+impl Stopper {
+    /// Starts the graceful shutdown.
+    pub fn stop(&self) {
+        self.0.notify_one();
+    }
+}
+
+impl App {
+    /// Builds everything from `config`, on the sled store at `[storage] path`.
+    pub async fn build(config: &Config, handlers: HandlerRegistry) -> Result<Self, AppError> {
+        let store = SledStore::open(&config.storage.path)?;
+        Self::build_with_store(config, handlers, Arc::new(store)).await
+    }
+
+    /// Builds everything on a given store (tests use a temporary or failing one).
+    pub async fn build_with_store(
+        config: &Config,
+        handlers: HandlerRegistry,
+        store: Arc<dyn Store>,
+    ) -> Result<Self, AppError> {
+        let handlers = handlers
+            .with_config(&config.handlers, &config.base_dir)
+            .map_err(|e| AppError::Handler(e.to_string()))?;
+        for (name, account) in &config.accounts {
+            if account.allow_unsigned {
+                warn!(account = %name, "allow_unsigned is set: deliveries are NOT verified; anyone who can reach this URL can trigger handlers. Use this for local experiments only.");
+            }
+        }
+        let dispatcher = Dispatcher::new(
+            store.clone(),
+            handlers,
+            Router::new(&config.routes),
+            config.dispatch.clone(),
+            config.retry.clone(),
+        );
+        let grace = config.server.shutdown_grace;
+        let (stop, stopped) = watch::channel(false);
+        let tasks = vec![
+            tokio::spawn(dispatcher.clone().run_router(stopped.clone())),
+            tokio::spawn(dispatcher.clone().run_workers(stopped, grace)),
+        ];
+        let listener = TcpListener::bind(&config.server.listen)?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(IntakeState {
+            accounts: config.accounts.clone().into_iter().collect(),
+            store: store.clone(),
+            route_wake: dispatcher.route_wake(),
+            max_body_bytes: config.server.max_body_bytes,
+        });
+        let workers = config
+            .server
+            .workers
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+        let server = HttpServer::new(move || {
+            actix_web::App::new()
+                .app_data(state.clone())
+                .configure(server::configure)
+        })
+        .listen(listener)?
+        .workers(workers)
+        .disable_signals()
+        .shutdown_timeout(grace.as_secs().max(1))
+        .run();
+        info!(port, workers, "listening for Lever webhooks");
+        Ok(Self {
+            port,
+            server,
+            stop,
+            stop_requested: Arc::new(Notify::new()),
+            tasks,
+            store,
+            grace,
+        })
+    }
+
+    /// The port the intake listener is bound to (useful with `listen = "127.0.0.1:0"`).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A handle that shuts this instance down like SIGTERM does.
+    pub fn stopper(&self) -> Stopper {
+        Stopper(self.stop_requested.clone())
+    }
+
+    /// Serves until SIGTERM, ctrl-c or [`Stopper::stop`]; then stops accepting, lets
+    /// in-flight requests and running jobs finish within the grace period, and flushes.
+    pub async fn run_until_stopped(self) -> Result<(), AppError> {
+        let handle = self.server.handle();
+        let mut server = tokio::spawn(self.server);
+        tokio::select! {
+            result = &mut server => {
+                // The server ended on its own: report why, then still stop the workers.
+                let _ = self.stop.send(true);
+                result.map_err(|e| AppError::Io(std::io::Error::other(e)))??;
+            }
+            _ = shutdown_signal() => info!("shutdown signal received"),
+            _ = self.stop_requested.notified() => info!("shutdown requested"),
+        }
+        info!(grace_ms = self.grace.as_millis() as u64, "stopping: no new deliveries; finishing running work");
+        handle.stop(true).await;
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+        self.store.flush().await?;
+        info!("stopped cleanly");
+        Ok(())
+    }
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("installing a SIGTERM handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

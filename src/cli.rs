@@ -1,0 +1,132 @@
+//! The command line: `serve`, `check-config`, `send` and `bench`, callable from a user's
+//! own binary through [`main_with`] so Rust plugins get the whole CLI for free.
+
+pub mod bench;
+pub mod send;
+
+use crate::config::Config;
+use crate::handler::HandlerRegistry;
+use crate::telemetry::{self, LogFormat};
+use crate::App;
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// lever-hooks: verified, durable Lever webhooks that run your integration's actions.
+#[derive(Debug, Parser)]
+#[command(name = "lever-hooks", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Receive webhooks and run handlers.
+    Serve {
+        /// The config file.
+        #[arg(long, short, env = "LEVER_HOOKS_CONFIG")]
+        config: PathBuf,
+        /// Log line format.
+        #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+        log_format: LogFormat,
+    },
+    /// Check a config file and print every problem with its key path.
+    CheckConfig {
+        /// The config file.
+        #[arg(long, short, env = "LEVER_HOOKS_CONFIG")]
+        config: PathBuf,
+    },
+    /// Sign a realistic Lever delivery the way Lever does and POST it.
+    Send(send::SendArgs),
+    /// Measure intake throughput and latency against the framework's own ceiling.
+    Bench(bench::BenchArgs),
+}
+
+/// Runs the CLI with the built-in handlers only.
+pub fn main() -> ExitCode {
+    main_with(HandlerRegistry::new())
+}
+
+/// Runs the CLI with `plugins` available to routes by name. Exit codes: 0 ok, 1 error,
+/// 2 usage error.
+pub fn main_with(plugins: HandlerRegistry) -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli, plugins)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn run(cli: Cli, plugins: HandlerRegistry) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve { config, log_format } => {
+            telemetry::init(log_format);
+            let config = match Config::load(&config, &plugins.names()) {
+                Ok(config) => config,
+                Err(e) => {
+                    eprint!("{e}");
+                    eprintln!("lever-hooks will not start until these are fixed.");
+                    return Ok(ExitCode::from(1));
+                }
+            };
+            warn_unfamiliar_events(&config);
+            let app = App::build(&config, plugins)
+                .await
+                .context("starting lever-hooks")?;
+            app.run_until_stopped().await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::CheckConfig { config: path } => match Config::load(&path, &plugins.names()) {
+            Ok(config) => {
+                warn_unfamiliar_events(&config);
+                println!(
+                    "{}: ok ({} account{}, {} handler{}, {} route{})",
+                    path.display(),
+                    config.accounts.len(),
+                    plural(config.accounts.len()),
+                    config.handlers.len(),
+                    plural(config.handlers.len()),
+                    config.routes.len(),
+                    plural(config.routes.len()),
+                );
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => {
+                print!("{e}");
+                Ok(ExitCode::from(1))
+            }
+        },
+        Command::Send(args) => send::run(args).await,
+        Command::Bench(args) => bench::run(args).await,
+    }
+}
+
+fn warn_unfamiliar_events(config: &Config) {
+    for (i, route) in config.routes.iter().enumerate() {
+        for event in route.unfamiliar_events() {
+            eprintln!("warning: routes[{i}].events: `{event}` is not one of Lever's documented events; it only matches if Lever sends exactly that name");
+        }
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}

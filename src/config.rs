@@ -1,0 +1,286 @@
+//! The TOML configuration: typed sections, `${VAR}` substitution, and a loader that reports
+//! every problem with its key path instead of stopping at the first.
+
+pub mod duration;
+mod env_vars;
+mod sections;
+
+pub use sections::{
+    AccountConfig, DispatchConfig, RetryConfig, RouteConfig, ServerConfig, StorageConfig,
+};
+
+use crate::handler::HandlerConfig;
+use env_vars::join;
+use serde::de::DeserializeOwned;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// The name of the account configured by `[lever]`, served at `/webhooks/lever`.
+pub const DEFAULT_ACCOUNT: &str = "default";
+
+/// The whole configuration of one lever-hooks instance.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// `[server]`: the intake listener.
+    pub server: ServerConfig,
+    /// `[storage]`: where events and jobs are kept.
+    pub storage: StorageConfig,
+    /// Every account by name; `[lever]` is [`DEFAULT_ACCOUNT`], `[accounts.X]` is `X`.
+    pub accounts: BTreeMap<String, AccountConfig>,
+    /// `[dispatch]`: workers.
+    pub dispatch: DispatchConfig,
+    /// `[retry]`: the backoff schedule for handler jobs.
+    pub retry: RetryConfig,
+    /// `[handlers.NAME]`: built-in handlers by name.
+    pub handlers: BTreeMap<String, HandlerConfig>,
+    /// `[[routes]]`: which events go to which handlers.
+    pub routes: Vec<RouteConfig>,
+    /// The folder of the config file; relative paths in it are relative to this.
+    pub base_dir: PathBuf,
+}
+
+/// One thing wrong with a config file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigProblem {
+    /// Where: a key path like `handlers.notify.timeout` or `routes[2].handler`.
+    pub path: String,
+    /// What is wrong, in a sentence.
+    pub message: String,
+}
+
+impl ConfigProblem {
+    /// A problem at `path`.
+    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for ConfigProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.path, self.message)
+        }
+    }
+}
+
+/// Every problem found in a config file; never empty.
+#[derive(Debug, Clone, thiserror::Error)]
+pub struct ConfigError {
+    /// The problems, in file order as far as they can be told.
+    pub problems: Vec<ConfigProblem>,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let count = self.problems.len();
+        writeln!(f, "{count} problem{} in the configuration:", if count == 1 { "" } else { "s" })?;
+        for problem in &self.problems {
+            writeln!(f, "  {problem}")?;
+        }
+        Ok(())
+    }
+}
+
+const TOP_LEVEL_KEYS: [&str; 8] = [
+    "server", "storage", "lever", "accounts", "dispatch", "retry", "handlers", "routes",
+];
+
+impl Config {
+    /// Reads and checks a config file, taking `${VAR}` values from the process environment.
+    ///
+    /// `plugins` are the names of Rust handlers registered in code, which routes may name.
+    pub fn load(path: &Path, plugins: &[String]) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            problems: vec![ConfigProblem::new("", format!("cannot read {}: {e}", path.display()))],
+        })?;
+        let base_dir = path
+            .parent()
+            .map(Path::to_path_buf)
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or_else(|| PathBuf::from("."));
+        Self::parse(&text, &base_dir, &|name| std::env::var(name).ok(), plugins)
+    }
+
+    /// Parses and checks config text; `lookup` resolves `${VAR}`.
+    pub fn parse(
+        text: &str,
+        base_dir: &Path,
+        lookup: &dyn Fn(&str) -> Option<String>,
+        plugins: &[String],
+    ) -> Result<Self, ConfigError> {
+        let mut problems = Vec::new();
+        let mut root: toml::Value = match toml::from_str(text) {
+            Ok(value) => value,
+            Err(e) => {
+                let message = e.message().to_owned();
+                let at = e
+                    .span()
+                    .map(|span| format!("line {}", text[..span.start].lines().count().max(1)))
+                    .unwrap_or_default();
+                return Err(ConfigError {
+                    problems: vec![ConfigProblem::new(at, format!("invalid TOML: {message}"))],
+                });
+            }
+        };
+        env_vars::substitute(&mut root, "", lookup, &mut problems);
+        let toml::Value::Table(mut table) = root else {
+            unreachable!("a TOML document is a table")
+        };
+        for key in table.keys() {
+            if !TOP_LEVEL_KEYS.contains(&key.as_str()) {
+                problems.push(ConfigProblem::new(
+                    key.clone(),
+                    format!("unknown section; expected one of {}", TOP_LEVEL_KEYS.join(", ")),
+                ));
+            }
+        }
+        let mut config = Config {
+            base_dir: base_dir.to_path_buf(),
+            ..Config::default()
+        };
+        let mut section = |name: &str| table.remove(name);
+        if let Some(v) = section("server") {
+            read(v, "server", &mut problems).map(|s| config.server = s);
+        }
+        if let Some(v) = section("storage") {
+            read(v, "storage", &mut problems).map(|s| config.storage = s);
+        }
+        if let Some(v) = section("dispatch") {
+            read(v, "dispatch", &mut problems).map(|s| config.dispatch = s);
+        }
+        if let Some(v) = section("retry") {
+            read(v, "retry", &mut problems).map(|s| config.retry = s);
+        }
+        if let Some(v) = section("lever") {
+            if let Some(account) = read(v, "lever", &mut problems) {
+                config.accounts.insert(DEFAULT_ACCOUNT.to_owned(), account);
+            }
+        }
+        for (name, v) in each_entry(section("accounts"), "accounts", &mut problems) {
+            let path = join("accounts", &name);
+            if name == DEFAULT_ACCOUNT {
+                problems.push(ConfigProblem::new(path, "`default` is the `[lever]` account; pick another name"));
+            } else if !valid_name(&name) {
+                problems.push(ConfigProblem::new(path, "account names use a-z, 0-9, `-` and `_` (they appear in the URL)"));
+            } else if let Some(account) = read(v, &path, &mut problems) {
+                config.accounts.insert(name, account);
+            }
+        }
+        for (name, v) in each_entry(section("handlers"), "handlers", &mut problems) {
+            let path = join("handlers", &name);
+            if let Some(handler) = read::<HandlerConfig>(v, &path, &mut problems) {
+                config.handlers.insert(name, handler);
+            }
+        }
+        match section("routes") {
+            None => {}
+            Some(toml::Value::Array(items)) => {
+                for (i, v) in items.into_iter().enumerate() {
+                    if let Some(route) = read(v, &format!("routes[{i}]"), &mut problems) {
+                        config.routes.push(route);
+                    }
+                }
+            }
+            Some(_) => problems.push(ConfigProblem::new("routes", "write routes as [[routes]] tables")),
+        }
+        config.check(plugins, &mut problems);
+        if problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(ConfigError { problems })
+        }
+    }
+
+    /// Semantic checks that need more than one section.
+    fn check(&self, plugins: &[String], problems: &mut Vec<ConfigProblem>) {
+        if self.accounts.is_empty() {
+            problems.push(ConfigProblem::new("lever", "no account configured: add a [lever] section (or [accounts.NAME])"));
+        }
+        for (name, account) in &self.accounts {
+            let path = account_path(name);
+            account.check(&path, problems);
+        }
+        self.server.check(problems);
+        self.dispatch.check(problems);
+        self.retry.check(problems);
+        for (name, handler) in &self.handlers {
+            if plugins.contains(name) {
+                problems.push(ConfigProblem::new(join("handlers", name), "this name is taken by a registered Rust handler"));
+            }
+            for (key, message) in handler.check(&self.base_dir) {
+                problems.push(ConfigProblem::new(join(&join("handlers", name), &key), message));
+            }
+        }
+        for (i, route) in self.routes.iter().enumerate() {
+            let path = format!("routes[{i}]");
+            let known = self.handlers.contains_key(&route.handler) || plugins.contains(&route.handler);
+            if !known {
+                let mut names: Vec<&str> = self.handlers.keys().map(String::as_str).collect();
+                names.extend(plugins.iter().map(String::as_str));
+                let hint = if names.is_empty() { "none are configured".to_owned() } else { format!("known: {}", names.join(", ")) };
+                problems.push(ConfigProblem::new(
+                    format!("{path}.handler"),
+                    format!("no handler named `{}` ({hint})", route.handler),
+                ));
+            }
+            route.check(&path, problems);
+        }
+    }
+}
+
+/// The key path of an account's section.
+pub fn account_path(name: &str) -> String {
+    if name == DEFAULT_ACCOUNT {
+        "lever".to_owned()
+    } else {
+        join("accounts", name)
+    }
+}
+
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+fn each_entry(
+    value: Option<toml::Value>,
+    path: &str,
+    problems: &mut Vec<ConfigProblem>,
+) -> Vec<(String, toml::Value)> {
+    match value {
+        None => Vec::new(),
+        Some(toml::Value::Table(table)) => table.into_iter().collect(),
+        Some(_) => {
+            problems.push(ConfigProblem::new(path, "expected a table"));
+            Vec::new()
+        }
+    }
+}
+
+/// Deserializes one section, recording a problem with the full key path on failure.
+fn read<T: DeserializeOwned>(
+    value: toml::Value,
+    path: &str,
+    problems: &mut Vec<ConfigProblem>,
+) -> Option<T> {
+    match serde_path_to_error::deserialize::<_, T>(value) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            let inner = e.path().to_string();
+            let full = if inner == "." { path.to_owned() } else { join(path, &inner) };
+            problems.push(ConfigProblem::new(full, e.into_inner().message().to_owned()));
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,261 @@
+//! The typed config sections with their defaults and their own checks.
+
+use super::{duration, ConfigProblem};
+use crate::event::KNOWN_EVENTS;
+use crate::signature::SigningTokens;
+use secrecy::SecretString;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// `[server]`: the intake listener.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Address to listen on, like `0.0.0.0:8080`.
+    pub listen: String,
+    /// Largest body accepted; larger ones get 413 without being read in full.
+    pub max_body_bytes: usize,
+    /// HTTP worker threads (default: one per core).
+    pub workers: Option<usize>,
+    /// How long shutdown waits for requests and running jobs to finish.
+    #[serde(deserialize_with = "duration::deserialize")]
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: "0.0.0.0:8080".to_owned(),
+            max_body_bytes: 256 * 1024,
+            workers: None,
+            shutdown_grace: Duration::from_secs(30),
+        }
+    }
+}
+
+impl ServerConfig {
+    pub(super) fn check(&self, problems: &mut Vec<ConfigProblem>) {
+        if self.listen.parse::<std::net::SocketAddr>().is_err() {
+            problems.push(ConfigProblem::new("server.listen", format!("`{}` is not an address like 0.0.0.0:8080", self.listen)));
+        }
+        if self.max_body_bytes < 1024 {
+            problems.push(ConfigProblem::new("server.max_body_bytes", "must be at least 1024"));
+        }
+        if self.workers == Some(0) {
+            problems.push(ConfigProblem::new("server.workers", "must be at least 1"));
+        }
+    }
+}
+
+/// `[storage]`: where events and jobs live.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageConfig {
+    /// Folder of the embedded sled store (relative to the working directory).
+    pub path: PathBuf,
+    /// How long event bodies are kept.
+    #[serde(deserialize_with = "duration::deserialize")]
+    pub retention: Duration,
+    /// A PostgreSQL URL, for several instances (not in this version yet).
+    pub url: Option<String>,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        Self {
+            path: PathBuf::from("./data"),
+            retention: Duration::from_secs(30 * 86_400),
+            url: None,
+        }
+    }
+}
+
+/// `[lever]` or `[accounts.NAME]`: one Lever account.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AccountConfig {
+    /// Deliveries whose `triggeredAt` is older than this are refused; tokens are remembered this long.
+    #[serde(deserialize_with = "duration::deserialize")]
+    pub max_age: Duration,
+    /// Signing tokens by event type, with `default` for the rest; several per entry for rotation.
+    #[serde(deserialize_with = "signing_tokens")]
+    pub signing_tokens: SigningTokens,
+    /// Accept deliveries without checking signatures. For local experiments only.
+    pub allow_unsigned: bool,
+    /// Lever's Data API base URL.
+    pub api_base: String,
+    /// Data API key (HTTP Basic user).
+    pub api_key: Option<SecretString>,
+    /// The Lever user id that writes are recorded as.
+    pub perform_as: Option<String>,
+}
+
+impl Default for AccountConfig {
+    fn default() -> Self {
+        Self {
+            max_age: Duration::from_secs(15 * 86_400),
+            signing_tokens: SigningTokens::default(),
+            allow_unsigned: false,
+            api_base: "https://api.lever.co/v1".to_owned(),
+            api_key: None,
+            perform_as: None,
+        }
+    }
+}
+
+impl AccountConfig {
+    pub(super) fn check(&self, path: &str, problems: &mut Vec<ConfigProblem>) {
+        if self.signing_tokens.is_empty() && !self.allow_unsigned {
+            problems.push(ConfigProblem::new(
+                format!("{path}.signing_tokens"),
+                "no signing token configured, so every delivery would be rejected; add `signing_tokens = { default = [\"${LEVER_SIGNING_TOKEN}\"] }`",
+            ));
+        }
+        if self.max_age < Duration::from_secs(60) {
+            problems.push(ConfigProblem::new(format!("{path}.max_age"), "must be at least 1m (Lever retries for days)"));
+        }
+    }
+}
+
+fn signing_tokens<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<SigningTokens, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(SecretString),
+        Many(Vec<SecretString>),
+    }
+    let entries = BTreeMap::<String, OneOrMany>::deserialize(deserializer)?;
+    let mut tokens = BTreeMap::new();
+    for (event, value) in entries {
+        if event != "default" && !KNOWN_EVENTS.contains(&event.as_str()) {
+            return Err(serde::de::Error::custom(format!(
+                "`{event}` is not a Lever event type; use `default` or one of {}",
+                KNOWN_EVENTS.join(", ")
+            )));
+        }
+        let list = match value {
+            OneOrMany::One(token) => vec![token],
+            OneOrMany::Many(list) => list,
+        };
+        if list.iter().any(|t| secrecy::ExposeSecret::expose_secret(t).is_empty()) {
+            return Err(serde::de::Error::custom(format!("`{event}` has an empty token")));
+        }
+        tokens.insert(event, list);
+    }
+    Ok(SigningTokens::new(tokens))
+}
+
+/// `[dispatch]`: how jobs are run.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DispatchConfig {
+    /// Jobs run at once, across all opportunities.
+    pub workers: usize,
+    /// How long a claimed job is reserved before another worker may take it over.
+    #[serde(deserialize_with = "duration::deserialize")]
+    pub lease: Duration,
+}
+
+impl Default for DispatchConfig {
+    fn default() -> Self {
+        Self {
+            workers: 8,
+            lease: Duration::from_secs(600),
+        }
+    }
+}
+
+impl DispatchConfig {
+    pub(super) fn check(&self, problems: &mut Vec<ConfigProblem>) {
+        if self.workers == 0 {
+            problems.push(ConfigProblem::new("dispatch.workers", "must be at least 1"));
+        }
+        if self.lease < Duration::from_secs(1) {
+            problems.push(ConfigProblem::new("dispatch.lease", "must be at least 1s"));
+        }
+    }
+}
+
+/// `[retry]`: exponential backoff with full jitter.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetryConfig {
+    /// Attempts before a job becomes a dead letter.
+    pub max_attempts: u32,
+    /// The first retry's upper bound; doubles each attempt.
+    #[serde(deserialize_with = "duration::deserialize")]
+    pub initial_backoff: Duration,
+    /// The cap on any one wait.
+    #[serde(deserialize_with = "duration::deserialize")]
+    pub max_backoff: Duration,
+}
+
+impl Default for RetryConfig {
+    fn default() -> Self {
+        Self {
+            max_attempts: 10,
+            initial_backoff: Duration::from_secs(1),
+            max_backoff: Duration::from_secs(3_600),
+        }
+    }
+}
+
+impl RetryConfig {
+    pub(super) fn check(&self, problems: &mut Vec<ConfigProblem>) {
+        if self.max_attempts == 0 {
+            problems.push(ConfigProblem::new("retry.max_attempts", "must be at least 1"));
+        }
+        if self.initial_backoff > self.max_backoff {
+            problems.push(ConfigProblem::new("retry.initial_backoff", "is larger than retry.max_backoff"));
+        }
+    }
+}
+
+/// `[[routes]]`: which events go to which handler.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteConfig {
+    /// Event names, or `*` for all.
+    pub events: Vec<String>,
+    /// Only stage changes into this stage (by stage id in this version).
+    #[serde(default)]
+    pub to_stage: Option<String>,
+    /// Only stage changes out of this stage.
+    #[serde(default)]
+    pub from_stage: Option<String>,
+    /// The handler that gets a job for each matching event.
+    pub handler: String,
+}
+
+impl RouteConfig {
+    pub(super) fn check(&self, path: &str, problems: &mut Vec<ConfigProblem>) {
+        if self.events.is_empty() {
+            problems.push(ConfigProblem::new(format!("{path}.events"), "list at least one event name, or \"*\""));
+        }
+        for (i, event) in self.events.iter().enumerate() {
+            let plausible = event == "*"
+                || (!event.is_empty() && event.bytes().all(|b| b.is_ascii_alphanumeric()));
+            if !plausible {
+                problems.push(ConfigProblem::new(format!("{path}.events[{i}]"), format!("`{event}` is not an event name")));
+            }
+        }
+        let stage_filter = self.to_stage.is_some() || self.from_stage.is_some();
+        let only_stage_changes = self.events.iter().all(|e| e == "candidateStageChange");
+        if stage_filter && !only_stage_changes {
+            problems.push(ConfigProblem::new(
+                format!("{path}.to_stage"),
+                "stage filters only apply to candidateStageChange; set events = [\"candidateStageChange\"]",
+            ));
+        }
+    }
+
+    /// Event names in this route that are not among Lever's documented ten (kept, but worth a warning).
+    pub fn unfamiliar_events(&self) -> impl Iterator<Item = &str> {
+        self.events
+            .iter()
+            .map(String::as_str)
+            .filter(|e| *e != "*" && !KNOWN_EVENTS.contains(e))
+    }
+}

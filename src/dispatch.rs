@@ -1,0 +1,251 @@
+//! Running jobs: the router task (stored events → jobs) and the worker pool (jobs →
+//! handler attempts), with per-opportunity order, backoff, dead letters and leases.
+
+pub mod backoff;
+
+use crate::config::{DispatchConfig, RetryConfig};
+use crate::document::EventDocument;
+use crate::event::LeverEvent;
+use crate::handler::{HandlerContext, HandlerRegistry, Outcome};
+use crate::route::{order_key, Router};
+use crate::store::now_millis;
+use crate::store::{Attempt, AttemptOutcome, ClaimedJob, NewJob, NextStep, Store};
+use futures_util::FutureExt;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{watch, Notify, Semaphore};
+use tracing::{error, info, warn};
+
+/// Longest sleep between checks for due jobs when nothing wakes the dispatcher.
+const IDLE_POLL: Duration = Duration::from_secs(5);
+/// Pause after a store error before trying again.
+const STORE_ERROR_PAUSE: Duration = Duration::from_secs(1);
+/// Events routed per store read.
+const ROUTE_BATCH: usize = 256;
+
+/// Everything the background tasks share.
+#[derive(Clone)]
+pub struct Dispatcher {
+    store: Arc<dyn Store>,
+    handlers: HandlerRegistry,
+    router: Router,
+    dispatch: DispatchConfig,
+    retry: RetryConfig,
+    /// Rung by intake when an event was stored.
+    route_wake: Arc<Notify>,
+    /// Rung when jobs were created or finished.
+    work_wake: Arc<Notify>,
+}
+
+impl Dispatcher {
+    /// A dispatcher over `store`, running `handlers` for events matched by `router`.
+    pub fn new(
+        store: Arc<dyn Store>,
+        handlers: HandlerRegistry,
+        router: Router,
+        dispatch: DispatchConfig,
+        retry: RetryConfig,
+    ) -> Self {
+        Self {
+            store,
+            handlers,
+            router,
+            dispatch,
+            retry,
+            route_wake: Arc::new(Notify::new()),
+            work_wake: Arc::new(Notify::new()),
+        }
+    }
+
+    /// The bell intake rings after storing an event.
+    pub fn route_wake(&self) -> Arc<Notify> {
+        self.route_wake.clone()
+    }
+
+    /// Routes stored events into jobs until `stop` turns true.
+    pub async fn run_router(self, mut stop: watch::Receiver<bool>) {
+        while !*stop.borrow() {
+            match self.route_pending().await {
+                Ok(0) => {
+                    tokio::select! {
+                        _ = self.route_wake.notified() => {}
+                        _ = tokio::time::sleep(IDLE_POLL) => {}
+                        _ = stop.changed() => {}
+                    }
+                }
+                Ok(_) => self.work_wake.notify_one(),
+                Err(e) => {
+                    error!(error = %e, "routing failed; retrying");
+                    tokio::time::sleep(STORE_ERROR_PAUSE).await;
+                }
+            }
+        }
+    }
+
+    /// Routes one batch of stored events; returns how many.
+    pub async fn route_pending(&self) -> Result<usize, crate::store::StoreError> {
+        let events = self.store.unrouted(ROUTE_BATCH).await?;
+        for event in &events {
+            let typed = match LeverEvent::decode(&event.event, &event.data) {
+                Ok(typed) => Some(typed),
+                Err(e) => {
+                    warn!(event_id = %event.id, error = %e, "data did not decode; only routes without stage filters apply");
+                    None
+                }
+            };
+            let run_at = now_millis();
+            let jobs: Vec<NewJob> = self
+                .router
+                .handlers_for(&event.event, typed.as_ref())
+                .into_iter()
+                .map(|handler| NewJob {
+                    order_key: order_key(event, &handler),
+                    handler,
+                    run_at,
+                })
+                .collect();
+            self.store.route(&event.id, jobs).await?;
+        }
+        Ok(events.len())
+    }
+
+    /// Runs jobs with `[dispatch] workers` at once until `stop` turns true, then waits up
+    /// to `grace` for running jobs. Jobs still running then stay leased and are resumed
+    /// at the next start.
+    pub async fn run_workers(self, mut stop: watch::Receiver<bool>, grace: Duration) {
+        let slots = Arc::new(Semaphore::new(self.dispatch.workers));
+        while !*stop.borrow() {
+            let free = slots.available_permits();
+            let claimed = if free == 0 {
+                Vec::new()
+            } else {
+                match self.store.claim(now_millis(), free, self.dispatch.lease).await {
+                    Ok(jobs) => jobs,
+                    Err(e) => {
+                        error!(error = %e, "claiming jobs failed; retrying");
+                        tokio::time::sleep(STORE_ERROR_PAUSE).await;
+                        continue;
+                    }
+                }
+            };
+            let took_all = free > 0 && claimed.len() == free;
+            for job in claimed {
+                let slot = slots.clone().acquire_owned().await.expect("never closed");
+                let this = self.clone();
+                tokio::spawn(async move {
+                    this.run_job(job).await;
+                    drop(slot);
+                    this.work_wake.notify_one();
+                });
+            }
+            if took_all {
+                continue;
+            }
+            let sleep = self.sleep_until_due().await;
+            tokio::select! {
+                _ = self.work_wake.notified() => {}
+                _ = tokio::time::sleep(sleep) => {}
+                _ = stop.changed() => {}
+            }
+        }
+        let all = self.dispatch.workers as u32;
+        let finished = tokio::time::timeout(grace, slots.acquire_many(all)).await.is_ok();
+        if finished {
+            info!("all running jobs finished");
+        } else {
+            warn!(grace_ms = grace.as_millis() as u64, "jobs still running at the end of the grace period; they resume at the next start");
+        }
+    }
+
+    async fn sleep_until_due(&self) -> Duration {
+        match self.store.next_due().await {
+            Ok(Some(due)) => Duration::from_millis(due.saturating_sub(now_millis())).min(IDLE_POLL),
+            _ => IDLE_POLL,
+        }
+    }
+
+    /// Runs one attempt of a claimed job and records it.
+    pub async fn run_job(&self, claimed: ClaimedJob) {
+        let ClaimedJob { job, event } = claimed;
+        let number = job.next_attempt_number();
+        let doc = EventDocument {
+            id: event.id.clone(),
+            account: event.account.clone(),
+            event: event.event.clone(),
+            triggered_at: event.triggered_at,
+            received_at: event.received_at,
+            opportunity_id: event.opportunity_id.clone(),
+            contact_id: event.contact_id.clone(),
+            data: event.data.clone(),
+            handler: job.handler.clone(),
+            attempt: number,
+            idempotency_key: job.id.clone(),
+        };
+        let started_at = now_millis();
+        let clock = Instant::now();
+        let outcome = match self.handlers.get(&job.handler) {
+            None => Outcome::give_up(format!("no handler named `{}` is configured", job.handler)),
+            Some(handler) => {
+                let ctx = HandlerContext::new(job.handler.clone(), event.account.clone());
+                let attempt = AssertUnwindSafe(handler.handle(&doc, &ctx)).catch_unwind();
+                match attempt.await {
+                    Ok(Ok(outcome)) => outcome,
+                    Ok(Err(e)) => Outcome::retry(error_chain(e.as_ref())),
+                    Err(_) => Outcome::retry("handler panicked"),
+                }
+            }
+        };
+        let duration = clock.elapsed();
+        let failures_in_budget = job.attempts_in_budget() + 1;
+        let (attempt_outcome, error_text, next) = match &outcome {
+            Outcome::Done => (AttemptOutcome::Done, None, NextStep::Done),
+            Outcome::GiveUp { reason } => (AttemptOutcome::GiveUp, Some(reason.clone()), NextStep::Dead),
+            Outcome::Retry { after, reason } => {
+                let next = if failures_in_budget >= self.retry.max_attempts {
+                    NextStep::Dead
+                } else {
+                    let wait = after
+                        .map(|a| a.min(self.retry.max_backoff))
+                        .unwrap_or_else(|| backoff::delay(&self.retry, failures_in_budget, &mut rand::rng()));
+                    NextStep::RetryAt(now_millis() + wait.as_millis() as u64)
+                };
+                (AttemptOutcome::Retry, Some(reason.clone()), next)
+            }
+        };
+        let label = match next {
+            NextStep::Done => "done",
+            NextStep::RetryAt(_) => "retry",
+            NextStep::Dead => "dead_letter",
+        };
+        let attempt = Attempt {
+            number,
+            started_at,
+            duration_ms: duration.as_millis() as u64,
+            outcome: attempt_outcome,
+            error: error_text.clone(),
+        };
+        if let Err(e) = self.store.finish_attempt(&job.id, attempt, next).await {
+            error!(job = %job.id, error = %e, "could not record the attempt; the job will run again");
+            return;
+        }
+        let fields = (job.handler.as_str(), event.id.as_str(), number, duration.as_millis() as u64);
+        match next {
+            NextStep::Done => info!(handler = fields.0, event_id = fields.1, attempt = fields.2, duration_ms = fields.3, outcome = label, "job attempt"),
+            NextStep::RetryAt(at) => warn!(handler = fields.0, event_id = fields.1, attempt = fields.2, duration_ms = fields.3, outcome = label, retry_in_ms = at.saturating_sub(now_millis()), error = error_text.as_deref().unwrap_or(""), "job attempt"),
+            NextStep::Dead => error!(handler = fields.0, event_id = fields.1, attempt = fields.2, duration_ms = fields.3, outcome = label, error = error_text.as_deref().unwrap_or(""), "job attempt"),
+        }
+    }
+}
+
+/// An error and its causes on one line: `outer: inner: root`.
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

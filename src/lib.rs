@@ -1,0 +1,63 @@
+//! lever-hooks: receive Lever webhooks, prove they came from Lever, keep them safe, act on them.
+//!
+//! # Layout
+//!
+//! The pipeline, one module per step:
+//!
+//! - [`envelope`] parses a delivery's body without losing the signed bytes;
+//! - [`signature`] checks Lever's HMAC (pure);
+//! - [`intake`] decides what a delivery is (accept, test, reject) before anything is stored;
+//! - [`store`] keeps events and jobs durably ([`store::SledStore`] by default), deduplicated;
+//! - [`event`] decodes `data` into typed [`LeverEvent`]s;
+//! - [`route`] matches events to handlers from `[[routes]]` (pure);
+//! - [`dispatch`] runs jobs: per-opportunity order, retries with backoff, dead letters;
+//! - [`handler`] is the plugin API and the built-in `command` and `http` handlers;
+//! - [`server`] is the HTTP edge and [`app`] wires everything and handles shutdown;
+//! - [`config`] reads the TOML file; [`cli`] is the command line.
+//!
+//! A user's own binary can add Rust handlers and keep the whole CLI:
+//!
+//! ```no_run
+//! use lever_hooks::handler::{async_trait, BoxError, Handler, HandlerContext, HandlerRegistry, Outcome};
+//! use lever_hooks::EventDocument;
+//!
+//! struct Audit;
+//!
+//! #[async_trait]
+//! impl Handler for Audit {
+//!     async fn handle(&self, doc: &EventDocument, _: &HandlerContext) -> Result<Outcome, BoxError> {
+//!         println!("{} {}", doc.event, doc.id);
+//!         Ok(Outcome::Done)
+//!     }
+//! }
+//!
+//! fn main() -> std::process::ExitCode {
+//!     lever_hooks::cli::main_with(HandlerRegistry::new().register("audit", Audit))
+//! }
+//! ```
+
+#![warn(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod dispatch;
+pub mod document;
+pub mod envelope;
+pub mod event;
+pub mod handler;
+pub mod intake;
+pub mod route;
+pub mod sample;
+pub mod server;
+pub mod signature;
+pub mod store;
+pub mod telemetry;
+
+pub use app::App;
+pub use config::Config;
+pub use document::EventDocument;
+pub use event::LeverEvent;
+pub use handler::{Handler, HandlerRegistry, Outcome};
+pub use store::Store;

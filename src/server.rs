@@ -1,0 +1,157 @@
+//! The HTTP edge: `POST /webhooks/lever[/{account}]` answered exactly as design.md's table says.
+
+use crate::config::{AccountConfig, DEFAULT_ACCOUNT};
+use crate::intake::{self, Checked};
+use crate::store::{now_millis, IngestOutcome, Store};
+use actix_web::http::header::CONTENT_LENGTH;
+use actix_web::{web, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+use serde_json::json;
+use std::collections::HashMap;
+use std::sync::Arc;
+use tokio::sync::Notify;
+use tracing::{error, info, warn};
+
+/// What the intake routes need, shared by every HTTP worker.
+pub struct IntakeState {
+    /// Accounts by name (`default` is `[lever]`).
+    pub accounts: HashMap<String, AccountConfig>,
+    /// Where accepted events go.
+    pub store: Arc<dyn Store>,
+    /// Rung after each accepted event so routing starts at once.
+    pub route_wake: Arc<Notify>,
+    /// Larger bodies get 413.
+    pub max_body_bytes: usize,
+}
+
+/// Registers the intake routes on an actix-web app.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/webhooks/lever")
+            .route(web::post().to(receive_default))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/webhooks/lever/{account}")
+            .route(web::post().to(receive_for_account))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .default_service(web::to(not_found));
+}
+
+async fn receive_default(
+    req: HttpRequest,
+    body: web::Payload,
+    state: web::Data<IntakeState>,
+) -> HttpResponse {
+    receive(DEFAULT_ACCOUNT, &req, body, &state).await
+}
+
+async fn receive_for_account(
+    req: HttpRequest,
+    account: web::Path<String>,
+    body: web::Payload,
+    state: web::Data<IntakeState>,
+) -> HttpResponse {
+    receive(&account, &req, body, &state).await
+}
+
+async fn method_not_allowed() -> HttpResponse {
+    HttpResponse::MethodNotAllowed()
+        .insert_header(("Allow", "POST"))
+        .json(json!({"error": "use POST"}))
+}
+
+async fn not_found() -> HttpResponse {
+    HttpResponse::NotFound().json(json!({"error": "not found"}))
+}
+
+fn error_response(status: u16, reason: &str) -> HttpResponse {
+    let status = actix_web::http::StatusCode::from_u16(status)
+        .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR);
+    HttpResponse::build(status).json(json!({ "error": reason }))
+}
+
+/// The checks in design.md's order: size, account, shape, signature, time, token reuse, store.
+async fn receive(
+    account_name: &str,
+    req: &HttpRequest,
+    body: web::Payload,
+    state: &IntakeState,
+) -> HttpResponse {
+    let declared = req
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > state.max_body_bytes) {
+        warn!(account = account_name, outcome = "rejected", reason = "too_large", "delivery");
+        return error_response(413, "body too large");
+    }
+    let Some(account) = state.accounts.get(account_name) else {
+        warn!(account = account_name, outcome = "rejected", reason = "unknown_account", "delivery");
+        return error_response(404, "unknown account");
+    };
+    let bytes = match read_limited(body, state.max_body_bytes).await {
+        Ok(bytes) => bytes,
+        Err(BodyError::TooLarge) => {
+            warn!(account = account_name, outcome = "rejected", reason = "too_large", "delivery");
+            return error_response(413, "body too large");
+        }
+        Err(BodyError::Broken(e)) => {
+            warn!(account = account_name, outcome = "rejected", reason = "unreadable_body", error = %e, "delivery");
+            return error_response(400, "body could not be read");
+        }
+    };
+    let now = now_millis();
+    let new_event = match intake::check(account_name, account, &bytes, now) {
+        Err(rejection) => {
+            warn!(account = account_name, outcome = "rejected", reason = rejection.label(), detail = %rejection, "delivery");
+            return error_response(rejection.status(), &rejection.public_reason());
+        }
+        Ok(Checked::SettingsTest) => {
+            info!(account = account_name, outcome = "test", "delivery");
+            return HttpResponse::Ok().json(json!({"status": "test"}));
+        }
+        Ok(Checked::Event(event)) => event,
+    };
+    let event_name = new_event.event.clone();
+    match state.store.ingest(*new_event).await {
+        Ok(IngestOutcome::Accepted(id)) => {
+            state.route_wake.notify_one();
+            info!(account = account_name, event = %event_name, id = %id, outcome = "accepted", "delivery");
+            HttpResponse::Ok().json(json!({"status": "accepted", "id": id}))
+        }
+        Ok(IngestOutcome::Duplicate(id)) => {
+            info!(account = account_name, event = %event_name, id = %id, outcome = "duplicate", "delivery");
+            HttpResponse::Ok().json(json!({"status": "duplicate", "id": id}))
+        }
+        Ok(IngestOutcome::TokenReused) => {
+            warn!(target: "lever_hooks::security", account = account_name, event = %event_name, outcome = "rejected", reason = "token_reused",
+                "a token was replayed with different content: possible replay attack");
+            error_response(401, "token already used")
+        }
+        Err(e) => {
+            error!(account = account_name, event = %event_name, outcome = "unavailable", error = %e, "delivery");
+            error_response(503, "storage unavailable, retry later")
+        }
+    }
+}
+
+enum BodyError {
+    TooLarge,
+    Broken(actix_web::error::PayloadError),
+}
+
+/// Reads the body, giving up as soon as it grows past `limit` (chunked bodies included).
+async fn read_limited(mut body: web::Payload, limit: usize) -> Result<web::BytesMut, BodyError> {
+    let mut bytes = web::BytesMut::new();
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(BodyError::Broken)?;
+        if bytes.len() + chunk.len() > limit {
+            return Err(BodyError::TooLarge);
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
+}

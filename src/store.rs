@@ -1,0 +1,86 @@
+//! Durable storage: the [`Store`] trait every backend implements, and the records it keeps
+//! (events, jobs with their attempts, dedupe keys and remembered tokens).
+//!
+//! The contract, which `tests/store_contract.rs` checks against every backend:
+//! - [`Store::ingest`] returns only after the event is durable, and decides dedupe and
+//!   token reuse atomically with the write;
+//! - routing ([`Store::route`]) creates one job per (event, handler), idempotently;
+//! - [`Store::claim`] hands out due jobs under a lease, never two jobs of one order key at
+//!   once and never a later one before an earlier unfinished one;
+//! - [`Store::finish_attempt`] records an attempt and moves the job on, atomically.
+
+pub mod sled_store;
+mod types;
+
+pub use sled_store::SledStore;
+pub use types::{
+    now_millis, Attempt, AttemptOutcome, ClaimedJob, IngestOutcome, Job, JobId, JobState, Millis, NewEvent,
+    NewJob, NextStep, StoredEvent,
+};
+
+use crate::event::EventId;
+use async_trait::async_trait;
+use std::time::Duration;
+
+/// A storage failure. Intake answers 503 so Lever retries; workers retry later.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The backend failed (I/O, disk full, connection lost).
+    #[error("storage backend failed: {0}")]
+    Backend(String),
+    /// A stored record could not be read back.
+    #[error("stored record is corrupt: {0}")]
+    Corrupt(String),
+    /// The store is shutting down and takes no more writes.
+    #[error("store is closed")]
+    Closed,
+}
+
+/// A durable home for events and jobs.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Stores a verified event unless its dedupe key or token was seen, durably, before returning.
+    ///
+    /// - dedupe key or token seen with the same content: [`IngestOutcome::Duplicate`];
+    /// - token seen with other content: [`IngestOutcome::TokenReused`], nothing written;
+    /// - otherwise the event is written, marked for routing, and flushed: `Accepted`.
+    async fn ingest(&self, event: NewEvent) -> Result<IngestOutcome, StoreError>;
+
+    /// Up to `limit` stored events not routed yet, oldest first.
+    async fn unrouted(&self, limit: usize) -> Result<Vec<StoredEvent>, StoreError>;
+
+    /// Creates `jobs` for a stored event and marks it routed, atomically. Routing an event
+    /// again creates nothing new.
+    async fn route(&self, event: &EventId, jobs: Vec<NewJob>) -> Result<(), StoreError>;
+
+    /// Leases up to `limit` due jobs until `now + lease`, each with its event.
+    ///
+    /// Jobs sharing an order key come out one at a time in event order; a job is not
+    /// handed out while an earlier one of its key is pending or leased.
+    async fn claim(
+        &self,
+        now: Millis,
+        limit: usize,
+        lease: Duration,
+    ) -> Result<Vec<ClaimedJob>, StoreError>;
+
+    /// Records one attempt of a leased job and moves it to `next`, durably.
+    async fn finish_attempt(
+        &self,
+        job: &JobId,
+        attempt: Attempt,
+        next: NextStep,
+    ) -> Result<(), StoreError>;
+
+    /// When the earliest pending job is due, if any (lets the dispatcher sleep until then).
+    async fn next_due(&self) -> Result<Option<Millis>, StoreError>;
+
+    /// One stored event.
+    async fn event(&self, id: &EventId) -> Result<Option<StoredEvent>, StoreError>;
+
+    /// Every job of one event, with its attempts.
+    async fn jobs_of(&self, id: &EventId) -> Result<Vec<Job>, StoreError>;
+
+    /// Makes everything written so far durable (used at shutdown).
+    async fn flush(&self) -> Result<(), StoreError>;
+}

@@ -1,0 +1,60 @@
+//! Byte layouts of the sled keys and values that are not plain JSON.
+
+use crate::event::EventId;
+use crate::store::Job;
+
+/// `account \0 key`: dedupe keys and tokens are per account.
+pub(super) fn scoped(account: &str, key: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(account.len() + 1 + key.len());
+    out.extend_from_slice(account.as_bytes());
+    out.push(0);
+    out.extend_from_slice(key.as_bytes());
+    out
+}
+
+/// The queue key of a job: its order group (length-prefixed, so any bytes are safe),
+/// then the event's sequence number, then the handler. Entries of one group are
+/// contiguous and sorted by event order.
+pub(super) fn queue_key(job: &Job) -> Vec<u8> {
+    let group = match &job.order_key {
+        Some(key) => format!("o:{key}"),
+        None => format!("f:{}", job.id),
+    };
+    let group = group.as_bytes();
+    let len = u32::try_from(group.len()).unwrap_or(u32::MAX);
+    let mut out = Vec::with_capacity(4 + group.len() + 8 + job.handler.len());
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(group);
+    out.extend_from_slice(&job.event_seq.to_be_bytes());
+    out.extend_from_slice(job.handler.as_bytes());
+    out
+}
+
+/// The order-group part of a queue key.
+pub(super) fn queue_group(key: &[u8]) -> &[u8] {
+    let len = key
+        .get(..4)
+        .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize)
+        .unwrap_or(0);
+    key.get(..4 + len).unwrap_or(key)
+}
+
+/// `received_at (8) + content hash (32) + event id`.
+pub(super) fn token_value(received_at: u64, hash: &[u8; 32], id: &EventId) -> Vec<u8> {
+    let mut out = Vec::with_capacity(40 + id.as_str().len());
+    out.extend_from_slice(&received_at.to_be_bytes());
+    out.extend_from_slice(hash);
+    out.extend_from_slice(id.as_str().as_bytes());
+    out
+}
+
+/// The content hash and event id of a remembered token.
+pub(super) fn split_token_value(value: &[u8]) -> Result<([u8; 32], EventId), &'static str> {
+    if value.len() < 40 {
+        return Err("remembered token record is too short");
+    }
+    let mut hash = [0; 32];
+    hash.copy_from_slice(&value[8..40]);
+    let id = String::from_utf8(value[40..].to_vec()).map_err(|_| "event id is not UTF-8")?;
+    Ok((hash, EventId::new(id)))
+}
