@@ -143,7 +143,10 @@ impl App {
             _ = shutdown_signal() => info!("shutdown signal received"),
             _ = self.stop_requested.notified() => info!("shutdown requested"),
         }
-        info!(grace_ms = self.grace.as_millis() as u64, "stopping: no new deliveries; finishing running work");
+        info!(
+            grace_ms = self.grace.as_millis() as u64,
+            "stopping: no new deliveries; finishing running work"
+        );
         handle.stop(true).await;
         let _ = self.stop.send(true);
         for task in self.tasks {

@@ -120,7 +120,11 @@ impl Dispatcher {
             let claimed = if free == 0 {
                 Vec::new()
             } else {
-                match self.store.claim(now_millis(), free, self.dispatch.lease).await {
+                match self
+                    .store
+                    .claim(now_millis(), free, self.dispatch.lease)
+                    .await
+                {
                     Ok(jobs) => jobs,
                     Err(e) => {
                         error!(error = %e, "claiming jobs failed; retrying");
@@ -150,11 +154,16 @@ impl Dispatcher {
             }
         }
         let all = self.dispatch.workers as u32;
-        let finished = tokio::time::timeout(grace, slots.acquire_many(all)).await.is_ok();
+        let finished = tokio::time::timeout(grace, slots.acquire_many(all))
+            .await
+            .is_ok();
         if finished {
             info!("all running jobs finished");
         } else {
-            warn!(grace_ms = grace.as_millis() as u64, "jobs still running at the end of the grace period; they resume at the next start");
+            warn!(
+                grace_ms = grace.as_millis() as u64,
+                "jobs still running at the end of the grace period; they resume at the next start"
+            );
         }
     }
 
@@ -200,14 +209,18 @@ impl Dispatcher {
         let failures_in_budget = job.attempts_in_budget() + 1;
         let (attempt_outcome, error_text, next) = match &outcome {
             Outcome::Done => (AttemptOutcome::Done, None, NextStep::Done),
-            Outcome::GiveUp { reason } => (AttemptOutcome::GiveUp, Some(reason.clone()), NextStep::Dead),
+            Outcome::GiveUp { reason } => {
+                (AttemptOutcome::GiveUp, Some(reason.clone()), NextStep::Dead)
+            }
             Outcome::Retry { after, reason } => {
                 let next = if failures_in_budget >= self.retry.max_attempts {
                     NextStep::Dead
                 } else {
                     let wait = after
                         .map(|a| a.min(self.retry.max_backoff))
-                        .unwrap_or_else(|| backoff::delay(&self.retry, failures_in_budget, &mut rand::rng()));
+                        .unwrap_or_else(|| {
+                            backoff::delay(&self.retry, failures_in_budget, &mut rand::rng())
+                        });
                     NextStep::RetryAt(now_millis() + wait.as_millis() as u64)
                 };
                 (AttemptOutcome::Retry, Some(reason.clone()), next)
@@ -229,11 +242,40 @@ impl Dispatcher {
             error!(job = %job.id, error = %e, "could not record the attempt; the job will run again");
             return;
         }
-        let fields = (job.handler.as_str(), event.id.as_str(), number, duration.as_millis() as u64);
+        let fields = (
+            job.handler.as_str(),
+            event.id.as_str(),
+            number,
+            duration.as_millis() as u64,
+        );
         match next {
-            NextStep::Done => info!(handler = fields.0, event_id = fields.1, attempt = fields.2, duration_ms = fields.3, outcome = label, "job attempt"),
-            NextStep::RetryAt(at) => warn!(handler = fields.0, event_id = fields.1, attempt = fields.2, duration_ms = fields.3, outcome = label, retry_in_ms = at.saturating_sub(now_millis()), error = error_text.as_deref().unwrap_or(""), "job attempt"),
-            NextStep::Dead => error!(handler = fields.0, event_id = fields.1, attempt = fields.2, duration_ms = fields.3, outcome = label, error = error_text.as_deref().unwrap_or(""), "job attempt"),
+            NextStep::Done => info!(
+                handler = fields.0,
+                event_id = fields.1,
+                attempt = fields.2,
+                duration_ms = fields.3,
+                outcome = label,
+                "job attempt"
+            ),
+            NextStep::RetryAt(at) => warn!(
+                handler = fields.0,
+                event_id = fields.1,
+                attempt = fields.2,
+                duration_ms = fields.3,
+                outcome = label,
+                retry_in_ms = at.saturating_sub(now_millis()),
+                error = error_text.as_deref().unwrap_or(""),
+                "job attempt"
+            ),
+            NextStep::Dead => error!(
+                handler = fields.0,
+                event_id = fields.1,
+                attempt = fields.2,
+                duration_ms = fields.3,
+                outcome = label,
+                error = error_text.as_deref().unwrap_or(""),
+                "job attempt"
+            ),
         }
     }
 }

@@ -137,7 +137,8 @@ fn parse_millis(text: &str) -> Result<u64, EnvelopeError> {
     if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
         return Err(EnvelopeError::TriggeredAtNotInteger);
     }
-    text.parse().map_err(|_| EnvelopeError::TriggeredAtNotInteger)
+    text.parse()
+        .map_err(|_| EnvelopeError::TriggeredAtNotInteger)
 }
 
 /// JSON with object keys sorted and no insignificant whitespace; the raw text when it
@@ -206,7 +207,13 @@ mod tests {
 
     #[test]
     fn triggered_at_must_be_integer_digits() {
-        for bad in ["1431454330072.0", "1.4e12", "\"1431454330072\"", "-5", "99999999999999999999999"] {
+        for bad in [
+            "1431454330072.0",
+            "1.4e12",
+            "\"1431454330072\"",
+            "-5",
+            "99999999999999999999999",
+        ] {
             let err = Envelope::parse(&body(bad, "{}")).unwrap_err();
             assert_eq!(err, EnvelopeError::TriggeredAtNotInteger, "{bad}");
         }
@@ -222,30 +229,53 @@ mod tests {
 
     #[test]
     fn non_objects_and_broken_json_are_told_apart() {
-        assert_eq!(Envelope::parse(b"[1,2]").unwrap_err(), EnvelopeError::NotObject);
-        assert!(matches!(Envelope::parse(b"{\"event\":").unwrap_err(), EnvelopeError::Invalid(_)));
-        assert!(matches!(Envelope::parse(b"").unwrap_err(), EnvelopeError::Invalid(_)));
+        assert_eq!(
+            Envelope::parse(b"[1,2]").unwrap_err(),
+            EnvelopeError::NotObject
+        );
+        assert!(matches!(
+            Envelope::parse(b"{\"event\":").unwrap_err(),
+            EnvelopeError::Invalid(_)
+        ));
+        assert!(matches!(
+            Envelope::parse(b"").unwrap_err(),
+            EnvelopeError::Invalid(_)
+        ));
     }
 
     #[test]
     fn duplicate_envelope_keys_are_rejected() {
         let dup = br#"{"event":"a","token":"t","token":"u","triggeredAt":1,"data":{}}"#;
-        assert!(matches!(Envelope::parse(dup).unwrap_err(), EnvelopeError::Invalid(_)));
+        assert!(matches!(
+            Envelope::parse(dup).unwrap_err(),
+            EnvelopeError::Invalid(_)
+        ));
     }
 
     #[test]
     fn missing_and_empty_fields_are_named() {
         let no_token = br#"{"event":"a","triggeredAt":1,"data":{}}"#;
-        assert_eq!(Envelope::parse(no_token).unwrap_err(), EnvelopeError::Missing("token"));
+        assert_eq!(
+            Envelope::parse(no_token).unwrap_err(),
+            EnvelopeError::Missing("token")
+        );
         let empty_token = br#"{"event":"a","token":"","triggeredAt":1,"data":{}}"#;
-        assert_eq!(Envelope::parse(empty_token).unwrap_err(), EnvelopeError::Empty("token"));
+        assert_eq!(
+            Envelope::parse(empty_token).unwrap_err(),
+            EnvelopeError::Empty("token")
+        );
         let no_data = br#"{"event":"a","token":"t","triggeredAt":1}"#;
-        assert_eq!(Envelope::parse(no_data).unwrap_err(), EnvelopeError::Missing("data"));
+        assert_eq!(
+            Envelope::parse(no_data).unwrap_err(),
+            EnvelopeError::Missing("data")
+        );
     }
 
     #[test]
     fn the_settings_page_test_is_recognised_with_any_spacing() {
-        assert!(Envelope::parse(&body("1", "{ }")).unwrap().is_settings_test());
+        assert!(Envelope::parse(&body("1", "{ }"))
+            .unwrap()
+            .is_settings_test());
     }
 
     #[test]

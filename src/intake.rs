@@ -100,7 +100,11 @@ pub fn check(
     if envelope.is_settings_test() {
         return Ok(Checked::SettingsTest);
     }
-    Ok(Checked::Event(Box::new(new_event(account_name, envelope, now))))
+    Ok(Checked::Event(Box::new(new_event(
+        account_name,
+        envelope,
+        now,
+    ))))
 }
 
 fn new_event(account: &str, envelope: Envelope, now: Millis) -> NewEvent {

@@ -67,7 +67,12 @@ mod tests {
     use super::*;
     use serde_json::value::RawValue;
 
-    fn route(events: &[&str], to_stage: Option<&str>, from_stage: Option<&str>, handler: &str) -> RouteConfig {
+    fn route(
+        events: &[&str],
+        to_stage: Option<&str>,
+        from_stage: Option<&str>,
+        handler: &str,
+    ) -> RouteConfig {
         RouteConfig {
             events: events.iter().map(|s| s.to_string()).collect(),
             to_stage: to_stage.map(str::to_owned),
@@ -86,17 +91,30 @@ mod tests {
     fn stage_filters_match_by_stage_id() {
         let router = Router::new(&[
             route(&["candidateStageChange"], Some("bgc"), None, "bgcheck"),
-            route(&["candidateStageChange"], None, Some("screen"), "left-screen"),
+            route(
+                &["candidateStageChange"],
+                None,
+                Some("screen"),
+                "left-screen",
+            ),
         ]);
         let event = stage_change("screen", "bgc");
-        assert_eq!(router.handlers_for("candidateStageChange", Some(&event)), ["bgcheck", "left-screen"]);
+        assert_eq!(
+            router.handlers_for("candidateStageChange", Some(&event)),
+            ["bgcheck", "left-screen"]
+        );
         let other = stage_change("onsite", "offer");
-        assert!(router.handlers_for("candidateStageChange", Some(&other)).is_empty());
+        assert!(router
+            .handlers_for("candidateStageChange", Some(&other))
+            .is_empty());
     }
 
     #[test]
     fn a_star_route_takes_unknown_events_but_named_routes_do_not() {
-        let router = Router::new(&[route(&["*"], None, None, "all"), route(&["candidateHired"], None, None, "hris")]);
+        let router = Router::new(&[
+            route(&["*"], None, None, "all"),
+            route(&["candidateHired"], None, None, "hris"),
+        ]);
         assert_eq!(router.handlers_for("somethingNew", None), ["all"]);
         assert_eq!(router.handlers_for("candidateHired", None), ["all", "hris"]);
     }
@@ -107,7 +125,10 @@ mod tests {
             route(&["candidateStageChange"], None, None, "notify"),
             route(&["*"], None, None, "notify"),
         ]);
-        assert_eq!(router.handlers_for("candidateStageChange", Some(&stage_change("a", "b"))), ["notify"]);
+        assert_eq!(
+            router.handlers_for("candidateStageChange", Some(&stage_change("a", "b"))),
+            ["notify"]
+        );
     }
 
     #[test]

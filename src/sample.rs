@@ -51,7 +51,9 @@ impl SampleEvent {
                 "fromArchived": null,
                 "toArchived": self.archive_reason.as_ref().map(|reason| json!({"archivedAt": now_ms, "reason": reason})),
             }),
-            "candidateHired" => json!({"opportunityId": opp, "candidateId": candidate, "contactId": contact}),
+            "candidateHired" => {
+                json!({"opportunityId": opp, "candidateId": candidate, "contactId": contact})
+            }
             "applicationCreated" => json!({
                 "applicationId": random_uuid(), "opportunityId": opp, "candidateId": candidate, "contactId": contact,
             }),
@@ -69,7 +71,13 @@ impl SampleEvent {
 }
 
 /// A complete delivery body signed with `signing_token`, exactly as Lever would send it.
-pub fn signed_body(signing_token: &str, event: &str, data: &Value, triggered_at: u64, token: &str) -> Vec<u8> {
+pub fn signed_body(
+    signing_token: &str,
+    event: &str,
+    data: &Value,
+    triggered_at: u64,
+    token: &str,
+) -> Vec<u8> {
     let signature = signature::sign(signing_token, token, &triggered_at.to_string());
     serde_json::to_vec(&json!({
         "event": event,
@@ -89,7 +97,9 @@ pub fn random_token() -> String {
 
 /// A random UUID, the shape of Lever's ids.
 pub fn random_uuid() -> String {
-    uuid::Uuid::from_bytes(rand::rng().random()).hyphenated().to_string()
+    uuid::Uuid::from_bytes(rand::rng().random())
+        .hyphenated()
+        .to_string()
 }
 
 #[cfg(test)]
@@ -107,7 +117,11 @@ mod tests {
             let env = Envelope::parse(&body).unwrap();
             let typed = LeverEvent::decode(&env.event, &env.data).unwrap();
             assert_eq!(typed.name(), name);
-            assert_eq!(typed.contact_id().map(|c| c.as_str()), Some(sample.contact_id.as_str()), "{name}");
+            assert_eq!(
+                typed.contact_id().map(|c| c.as_str()),
+                Some(sample.contact_id.as_str()),
+                "{name}"
+            );
         }
     }
 
@@ -116,6 +130,12 @@ mod tests {
         let body = signed_body("secret", "candidateHired", &json!({}), 1717171717171, "tok");
         let env = Envelope::parse(&body).unwrap();
         let keys = [SecretString::from("secret".to_owned())];
-        assert!(signature::verify(&keys, &env.token, &env.triggered_at_text, env.signature.as_deref()).is_ok());
+        assert!(signature::verify(
+            &keys,
+            &env.token,
+            &env.triggered_at_text,
+            env.signature.as_deref()
+        )
+        .is_ok());
     }
 }

@@ -85,17 +85,32 @@ async fn receive(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|len| len > state.max_body_bytes) {
-        warn!(account = account_name, outcome = "rejected", reason = "too_large", "delivery");
+        warn!(
+            account = account_name,
+            outcome = "rejected",
+            reason = "too_large",
+            "delivery"
+        );
         return error_response(413, "body too large");
     }
     let Some(account) = state.accounts.get(account_name) else {
-        warn!(account = account_name, outcome = "rejected", reason = "unknown_account", "delivery");
+        warn!(
+            account = account_name,
+            outcome = "rejected",
+            reason = "unknown_account",
+            "delivery"
+        );
         return error_response(404, "unknown account");
     };
     let bytes = match read_limited(body, state.max_body_bytes).await {
         Ok(bytes) => bytes,
         Err(BodyError::TooLarge) => {
-            warn!(account = account_name, outcome = "rejected", reason = "too_large", "delivery");
+            warn!(
+                account = account_name,
+                outcome = "rejected",
+                reason = "too_large",
+                "delivery"
+            );
             return error_response(413, "body too large");
         }
         Err(BodyError::Broken(e)) => {

@@ -32,7 +32,11 @@ pub enum SignatureError {
 ///
 /// `triggered_at` is the literal decimal text Lever sent: never re-format a float.
 pub fn sign(signing_token: &str, token: &str, triggered_at: &str) -> String {
-    hex::encode(mac(signing_token, token, triggered_at).finalize().into_bytes())
+    hex::encode(
+        mac(signing_token, token, triggered_at)
+            .finalize()
+            .into_bytes(),
+    )
 }
 
 /// Checks `signature` against every candidate signing token, in constant time per comparison.
@@ -91,7 +95,10 @@ impl std::fmt::Debug for SigningTokens {
         for (event, tokens) in &self.by_event {
             map.entry(event, &format_args!("[{} redacted]", tokens.len()));
         }
-        map.entry(&"default", &format_args!("[{} redacted]", self.default.len()));
+        map.entry(
+            &"default",
+            &format_args!("[{} redacted]", self.default.len()),
+        );
         map.finish()
     }
 }
@@ -166,8 +173,14 @@ mod tests {
     #[test]
     fn missing_short_and_non_hex_signatures_are_told_apart() {
         let keys = [secret(KEY)];
-        assert_eq!(verify(&keys, TOKEN, TRIGGERED_AT, None), Err(SignatureError::Missing));
-        assert_eq!(verify(&keys, TOKEN, TRIGGERED_AT, Some("")), Err(SignatureError::Missing));
+        assert_eq!(
+            verify(&keys, TOKEN, TRIGGERED_AT, None),
+            Err(SignatureError::Missing)
+        );
+        assert_eq!(
+            verify(&keys, TOKEN, TRIGGERED_AT, Some("")),
+            Err(SignatureError::Missing)
+        );
         assert_eq!(
             verify(&keys, TOKEN, TRIGGERED_AT, Some(&EXPECTED[..62])),
             Err(SignatureError::Malformed)
@@ -189,10 +202,19 @@ mod tests {
     fn an_event_entry_replaces_the_default() {
         let mut entries = BTreeMap::new();
         entries.insert("default".to_owned(), vec![secret("d")]);
-        entries.insert("candidateHired".to_owned(), vec![secret("h1"), secret("h2")]);
+        entries.insert(
+            "candidateHired".to_owned(),
+            vec![secret("h1"), secret("h2")],
+        );
         let tokens = SigningTokens::new(entries);
         assert_eq!(tokens.for_event("candidateHired").len(), 2);
-        assert_eq!(tokens.for_event("candidateStageChange")[0].expose_secret(), "d");
-        assert!(!format!("{tokens:?}").contains("h1"), "Debug must not print tokens");
+        assert_eq!(
+            tokens.for_event("candidateStageChange")[0].expose_secret(),
+            "d"
+        );
+        assert!(
+            !format!("{tokens:?}").contains("h1"),
+            "Debug must not print tokens"
+        );
     }
 }

@@ -14,8 +14,8 @@ mod types;
 
 pub use sled_store::SledStore;
 pub use types::{
-    now_millis, Attempt, AttemptOutcome, ClaimedJob, IngestOutcome, Job, JobId, JobState, Millis, NewEvent,
-    NewJob, NextStep, StoredEvent,
+    now_millis, Attempt, AttemptOutcome, ClaimedJob, IngestOutcome, Job, JobId, JobState, Millis,
+    NewEvent, NewJob, NextStep, StoredEvent,
 };
 
 use crate::event::EventId;

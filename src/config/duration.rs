@@ -12,7 +12,9 @@ pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duratio
 /// Parses a duration written like `"250ms"`, `"1h"` or `"15d"`.
 pub fn parse(text: &str) -> Result<Duration, String> {
     humantime::parse_duration(text.trim()).map_err(|e| {
-        format!("`{text}` is not a duration ({e}); write it like \"250ms\", \"30s\", \"1h\" or \"15d\"")
+        format!(
+            "`{text}` is not a duration ({e}); write it like \"250ms\", \"30s\", \"1h\" or \"15d\""
+        )
     })
 }
 

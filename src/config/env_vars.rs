@@ -48,10 +48,12 @@ fn expand(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<String,
             .find('}')
             .ok_or_else(|| format!("unclosed `${{` in `{text}`"))?;
         let name = &after[..end];
-        let valid = !name.is_empty()
-            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        let valid =
+            !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
         if !valid {
-            return Err(format!("`${{{name}}}` is not a valid environment variable name"));
+            return Err(format!(
+                "`${{{name}}}` is not a valid environment variable name"
+            ));
         }
         let value =
             lookup(name).ok_or_else(|| format!("environment variable `{name}` is not set"))?;

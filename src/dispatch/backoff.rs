@@ -51,6 +51,10 @@ mod tests {
         let delays: Vec<_> = (0..200).map(|_| delay(&r, 4, &mut rng)).collect();
         assert!(delays.iter().all(|d| *d <= Duration::from_secs(8)));
         let distinct: std::collections::BTreeSet<_> = delays.iter().collect();
-        assert!(distinct.len() > 100, "full jitter should spread delays, got {}", distinct.len());
+        assert!(
+            distinct.len() > 100,
+            "full jitter should spread delays, got {}",
+            distinct.len()
+        );
     }
 }

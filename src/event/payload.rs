@@ -1,8 +1,6 @@
 //! The `data` payload of each known Lever event type, decoded tolerantly.
 
-use super::ids::{
-    ApplicationId, ArchiveReasonId, ContactId, InterviewId, OpportunityId, StageId,
-};
+use super::ids::{ApplicationId, ArchiveReasonId, ContactId, InterviewId, OpportunityId, StageId};
 use serde::{Deserialize, Deserializer};
 
 /// `candidateStageChange`: the opportunity moved from one stage to another.

@@ -33,7 +33,11 @@ impl CommandHandler {
 
 #[async_trait]
 impl Handler for CommandHandler {
-    async fn handle(&self, _doc: &EventDocument, _ctx: &HandlerContext) -> Result<Outcome, BoxError> {
+    async fn handle(
+        &self,
+        _doc: &EventDocument,
+        _ctx: &HandlerContext,
+    ) -> Result<Outcome, BoxError> {
         Err("command handler not built yet".into())
     }
 }

@@ -32,7 +32,11 @@ impl HttpHandler {
 
 #[async_trait]
 impl Handler for HttpHandler {
-    async fn handle(&self, _doc: &EventDocument, _ctx: &HandlerContext) -> Result<Outcome, BoxError> {
+    async fn handle(
+        &self,
+        _doc: &EventDocument,
+        _ctx: &HandlerContext,
+    ) -> Result<Outcome, BoxError> {
         Err("http handler not built yet".into())
     }
 }

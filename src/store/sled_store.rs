@@ -8,13 +8,13 @@ mod keys;
 
 use super::types::now_millis;
 use super::{
-    Attempt, ClaimedJob, IngestOutcome, Job, JobId, JobState, Millis, NewEvent, NewJob,
-    NextStep, Store, StoreError, StoredEvent,
+    Attempt, ClaimedJob, IngestOutcome, Job, JobId, JobState, Millis, NewEvent, NewJob, NextStep,
+    Store, StoreError, StoredEvent,
 };
 use crate::document::idempotency_key;
 use crate::event::EventId;
 use async_trait::async_trait;
-use keys::{queue_key, queue_group, scoped};
+use keys::{queue_group, queue_key, scoped};
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::Transactional;
 use std::path::Path;
@@ -80,7 +80,10 @@ impl SledStore {
 
     /// A store in a temporary folder, removed when dropped (tests, benchmarks).
     pub fn temporary() -> Result<Self, StoreError> {
-        let db = sled::Config::new().temporary(true).open().map_err(backend)?;
+        let db = sled::Config::new()
+            .temporary(true)
+            .open()
+            .map_err(backend)?;
         Self::from_db(db)
     }
 
@@ -123,7 +126,9 @@ impl Trees {
     fn release_leases(&self) -> Result<(), StoreError> {
         for item in self.queue.iter() {
             let (_, job_id) = item.map_err(backend)?;
-            let Some(mut job) = self.load_job(&job_id)? else { continue };
+            let Some(mut job) = self.load_job(&job_id)? else {
+                continue;
+            };
             if job.lease_until.take().is_some() {
                 self.jobs.insert(&job_id, to_json(&job)).map_err(backend)?;
             }
@@ -292,7 +297,9 @@ impl Store for SledStore {
                 break;
             }
             let job_id = head?;
-            let Some(mut job) = t.load_job(&job_id)? else { continue };
+            let Some(mut job) = t.load_job(&job_id)? else {
+                continue;
+            };
             let leased = job.lease_until.is_some_and(|until| until > now);
             if job.state != JobState::Pending || job.next_at > now || leased {
                 continue;
@@ -347,7 +354,9 @@ impl Store for SledStore {
         let now = now_millis();
         let mut earliest: Option<Millis> = None;
         for head in t.queue_heads() {
-            let Some(job) = t.load_job(&head?)? else { continue };
+            let Some(job) = t.load_job(&head?)? else {
+                continue;
+            };
             let due = match job.lease_until {
                 Some(until) if until > now => continue,
                 _ => job.next_at,

@@ -1,0 +1,339 @@
+//! Test harness: spawn the app on port 0, sign deliveries like Lever, watch handlers and the store.
+
+use lever_hooks::event::EventId;
+use lever_hooks::handler::async_trait;
+use lever_hooks::handler::{BoxError, Handler, HandlerContext, HandlerRegistry, Outcome};
+use lever_hooks::sample::{random_token, signed_body, SampleEvent};
+use lever_hooks::store::{
+    Attempt, ClaimedJob, IngestOutcome, Job, JobId, Millis, NewEvent, NewJob, NextStep, SledStore,
+    Store, StoreError, StoredEvent,
+};
+use lever_hooks::{App, Config, EventDocument};
+use serde_json::Value;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// The signing token every test account uses.
+pub const SIGNING_TOKEN: &str = "test-signing-token";
+
+/// A running app and what a test needs to poke at it.
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub store: Arc<CountingStore>,
+    pub stopper: lever_hooks::app::Stopper,
+    pub running: tokio::task::JoinHandle<Result<(), lever_hooks::app::AppError>>,
+}
+
+/// Config shared by the tests; `extra` is appended (handlers, routes, more accounts).
+pub fn config_text(extra: &str) -> String {
+    format!(
+        r#"
+[server]
+listen = "127.0.0.1:0"
+workers = 1
+shutdown_grace = "5s"
+
+[lever]
+signing_tokens = {{ default = ["{SIGNING_TOKEN}"] }}
+
+[accounts.acme]
+signing_tokens = {{ default = ["acme-token"] }}
+
+[retry]
+max_attempts = 3
+initial_backoff = "10ms"
+max_backoff = "50ms"
+
+{extra}
+"#
+    )
+}
+
+/// Spawns the app with `plugins` and the given extra config on a temporary store.
+pub async fn spawn_app(extra: &str, plugins: HandlerRegistry) -> TestApp {
+    let store: Arc<dyn Store> = Arc::new(SledStore::temporary().expect("temporary store"));
+    spawn_app_on(extra, plugins, store).await
+}
+
+/// Spawns the app on a given store (wrapped so tests can count ingests).
+pub async fn spawn_app_on(extra: &str, plugins: HandlerRegistry, inner: Arc<dyn Store>) -> TestApp {
+    let text = config_text(extra);
+    let config = Config::parse(&text, Path::new("."), &|_| None, &plugins.names())
+        .unwrap_or_else(|e| panic!("test config is invalid: {e}"));
+    let store = Arc::new(CountingStore::new(inner));
+    let app = App::build_with_store(&config, plugins, store.clone())
+        .await
+        .expect("app builds");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let stopper = app.stopper();
+    let running = tokio::spawn(app.run_until_stopped());
+    TestApp {
+        base,
+        http: reqwest::Client::new(),
+        store,
+        stopper,
+        running,
+    }
+}
+
+impl TestApp {
+    /// POSTs raw bytes to `path`; returns the status and the JSON answer.
+    pub async fn post(&self, path: &str, body: Vec<u8>) -> (u16, Value) {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("request reaches the app");
+        let status = response.status().as_u16();
+        let json = response.json().await.unwrap_or(Value::Null);
+        (status, json)
+    }
+
+    /// POSTs a delivery to the default account.
+    pub async fn deliver(&self, body: Vec<u8>) -> (u16, Value) {
+        self.post("/webhooks/lever", body).await
+    }
+
+    /// Stops the app and waits for a clean exit.
+    pub async fn stop(self) {
+        self.stopper.stop();
+        let result = tokio::time::timeout(Duration::from_secs(10), self.running)
+            .await
+            .expect("app stops within 10s")
+            .expect("app task did not panic");
+        assert!(result.is_ok(), "app stopped with an error: {result:?}");
+    }
+}
+
+/// A signed delivery of `sample`, triggered now.
+pub fn delivery(sample: &SampleEvent) -> Vec<u8> {
+    delivery_with(
+        SIGNING_TOKEN,
+        &sample.event,
+        &sample.data(now()),
+        now(),
+        &random_token(),
+    )
+}
+
+/// A signed delivery with every part chosen.
+pub fn delivery_with(
+    signing_token: &str,
+    event: &str,
+    data: &Value,
+    triggered_at: u64,
+    token: &str,
+) -> Vec<u8> {
+    signed_body(signing_token, event, data, triggered_at, token)
+}
+
+/// Now, in ms since the epoch.
+pub fn now() -> u64 {
+    lever_hooks::store::now_millis()
+}
+
+/// The `id` of an accepted answer as an [`EventId`].
+pub fn event_id(answer: &Value) -> EventId {
+    EventId::new(answer["id"].as_str().expect("answer has an id"))
+}
+
+/// Waits until `check` holds, polling; panics with `what` after `limit`.
+pub async fn eventually<F, Fut>(what: &str, limit: Duration, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + limit;
+    while tokio::time::Instant::now() < deadline {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("timed out waiting for: {what}");
+}
+
+/// The jobs of an event, once routing has created them.
+pub async fn jobs_of(app: &TestApp, id: &EventId) -> Vec<Job> {
+    app.store.jobs_of(id).await.expect("store reads")
+}
+
+/// What a [`Recorder`] does on each call.
+#[derive(Clone, Copy, Debug)]
+pub enum Script {
+    /// Always done.
+    Succeed,
+    /// Fail (Err) this many times per event, then done.
+    FailTimes(u32),
+    /// Always `Outcome::GiveUp`.
+    GiveUp,
+    /// Ask for a retry after this many ms, once per event, then done.
+    RetryAfterOnce(u64),
+    /// Sleep this many ms, then done.
+    Sleep(u64),
+}
+
+/// A Rust plugin that records every document it sees on a channel.
+pub struct Recorder {
+    script: Script,
+    seen: mpsc::UnboundedSender<EventDocument>,
+    in_flight: Arc<AtomicUsize>,
+    max_in_flight: Arc<AtomicUsize>,
+}
+
+/// The test's side of a [`Recorder`].
+pub struct Recorded {
+    pub docs: mpsc::UnboundedReceiver<EventDocument>,
+    pub max_in_flight: Arc<AtomicUsize>,
+}
+
+impl Recorder {
+    /// A recorder following `script`, and the receiver of what it saw.
+    pub fn new(script: Script) -> (Self, Recorded) {
+        let (seen, docs) = mpsc::unbounded_channel();
+        let max_in_flight = Arc::new(AtomicUsize::new(0));
+        let recorder = Self {
+            script,
+            seen,
+            in_flight: Arc::new(AtomicUsize::new(0)),
+            max_in_flight: max_in_flight.clone(),
+        };
+        (
+            recorder,
+            Recorded {
+                docs,
+                max_in_flight,
+            },
+        )
+    }
+}
+
+#[async_trait]
+impl Handler for Recorder {
+    async fn handle(
+        &self,
+        doc: &EventDocument,
+        _ctx: &HandlerContext,
+    ) -> Result<Outcome, BoxError> {
+        let now_in_flight = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.max_in_flight
+            .fetch_max(now_in_flight, Ordering::SeqCst);
+        let _ = self.seen.send(doc.clone());
+        let outcome = match self.script {
+            Script::Succeed => Ok(Outcome::Done),
+            Script::FailTimes(n) if doc.attempt <= n => {
+                Err(format!("simulated failure {}", doc.attempt).into())
+            }
+            Script::FailTimes(_) => Ok(Outcome::Done),
+            Script::GiveUp => Ok(Outcome::give_up("simulated permanent failure")),
+            Script::RetryAfterOnce(ms) if doc.attempt == 1 => Ok(Outcome::Retry {
+                after: Some(Duration::from_millis(ms)),
+                reason: "asked to wait".into(),
+            }),
+            Script::RetryAfterOnce(_) => Ok(Outcome::Done),
+            Script::Sleep(ms) => {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                Ok(Outcome::Done)
+            }
+        };
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+        outcome
+    }
+}
+
+impl Recorded {
+    /// The next document, or a panic after `limit`.
+    pub async fn next(&mut self, limit: Duration) -> EventDocument {
+        tokio::time::timeout(limit, self.docs.recv())
+            .await
+            .expect("a handler call within the limit")
+            .expect("recorder alive")
+    }
+
+    /// Asserts nothing more arrives within `wait`.
+    pub async fn assert_quiet(&mut self, wait: Duration) {
+        if let Ok(Some(doc)) = tokio::time::timeout(wait, self.docs.recv()).await {
+            panic!("unexpected handler call: {} {}", doc.event, doc.id);
+        }
+    }
+}
+
+/// A store wrapper that counts ingests and can be told to fail them.
+pub struct CountingStore {
+    inner: Arc<dyn Store>,
+    pub ingests: AtomicUsize,
+    pub fail_ingest: std::sync::atomic::AtomicBool,
+    pub accepted: Mutex<Vec<EventId>>,
+}
+
+impl CountingStore {
+    fn new(inner: Arc<dyn Store>) -> Self {
+        Self {
+            inner,
+            ingests: AtomicUsize::new(0),
+            fail_ingest: Default::default(),
+            accepted: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// How many events the store accepted so far.
+    pub fn accepted_count(&self) -> usize {
+        self.accepted.lock().unwrap().len()
+    }
+}
+
+#[async_trait]
+impl Store for CountingStore {
+    async fn ingest(&self, event: NewEvent) -> Result<IngestOutcome, StoreError> {
+        self.ingests.fetch_add(1, Ordering::SeqCst);
+        if self.fail_ingest.load(Ordering::SeqCst) {
+            return Err(StoreError::Backend("simulated disk failure".into()));
+        }
+        let outcome = self.inner.ingest(event).await?;
+        if let IngestOutcome::Accepted(id) = &outcome {
+            self.accepted.lock().unwrap().push(id.clone());
+        }
+        Ok(outcome)
+    }
+    async fn unrouted(&self, limit: usize) -> Result<Vec<StoredEvent>, StoreError> {
+        self.inner.unrouted(limit).await
+    }
+    async fn route(&self, event: &EventId, jobs: Vec<NewJob>) -> Result<(), StoreError> {
+        self.inner.route(event, jobs).await
+    }
+    async fn claim(
+        &self,
+        now: Millis,
+        limit: usize,
+        lease: Duration,
+    ) -> Result<Vec<ClaimedJob>, StoreError> {
+        self.inner.claim(now, limit, lease).await
+    }
+    async fn finish_attempt(
+        &self,
+        job: &JobId,
+        attempt: Attempt,
+        next: NextStep,
+    ) -> Result<(), StoreError> {
+        self.inner.finish_attempt(job, attempt, next).await
+    }
+    async fn next_due(&self) -> Result<Option<Millis>, StoreError> {
+        self.inner.next_due().await
+    }
+    async fn event(&self, id: &EventId) -> Result<Option<StoredEvent>, StoreError> {
+        self.inner.event(id).await
+    }
+    async fn jobs_of(&self, id: &EventId) -> Result<Vec<Job>, StoreError> {
+        self.inner.jobs_of(id).await
+    }
+    async fn flush(&self) -> Result<(), StoreError> {
+        self.inner.flush().await
+    }
+}
