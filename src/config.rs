@@ -155,17 +155,17 @@ impl Config {
             ..Config::default()
         };
         let mut section = |name: &str| table.remove(name);
-        if let Some(v) = section("server") {
-            read(v, "server", &mut problems).map(|s| config.server = s);
+        if let Some(v) = section("server").and_then(|v| read(v, "server", &mut problems)) {
+            config.server = v;
         }
-        if let Some(v) = section("storage") {
-            read(v, "storage", &mut problems).map(|s| config.storage = s);
+        if let Some(v) = section("storage").and_then(|v| read(v, "storage", &mut problems)) {
+            config.storage = v;
         }
-        if let Some(v) = section("dispatch") {
-            read(v, "dispatch", &mut problems).map(|s| config.dispatch = s);
+        if let Some(v) = section("dispatch").and_then(|v| read(v, "dispatch", &mut problems)) {
+            config.dispatch = v;
         }
-        if let Some(v) = section("retry") {
-            read(v, "retry", &mut problems).map(|s| config.retry = s);
+        if let Some(v) = section("retry").and_then(|v| read(v, "retry", &mut problems)) {
+            config.retry = v;
         }
         if let Some(v) = section("lever") {
             if let Some(account) = read(v, "lever", &mut problems) {
