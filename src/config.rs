@@ -148,17 +148,17 @@ impl Config {
         // cross-section checks must not call them missing as well.
         let mut written = Written::default();
         let mut section = |name: &str| table.remove(name);
-        if let Some(v) = section("server") {
-            read(v, "server", &mut problems).map(|s| config.server = s);
+        if let Some(s) = section("server").and_then(|v| read(v, "server", &mut problems)) {
+            config.server = s;
         }
-        if let Some(v) = section("storage") {
-            read(v, "storage", &mut problems).map(|s| config.storage = s);
+        if let Some(s) = section("storage").and_then(|v| read(v, "storage", &mut problems)) {
+            config.storage = s;
         }
-        if let Some(v) = section("dispatch") {
-            read(v, "dispatch", &mut problems).map(|s| config.dispatch = s);
+        if let Some(s) = section("dispatch").and_then(|v| read(v, "dispatch", &mut problems)) {
+            config.dispatch = s;
         }
-        if let Some(v) = section("retry") {
-            read(v, "retry", &mut problems).map(|s| config.retry = s);
+        if let Some(s) = section("retry").and_then(|v| read(v, "retry", &mut problems)) {
+            config.retry = s;
         }
         if let Some(v) = section("lever") {
             written.account = true;
