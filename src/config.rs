@@ -79,7 +79,11 @@ pub struct ConfigError {
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let count = self.problems.len();
-        writeln!(f, "{count} problem{} in the configuration:", if count == 1 { "" } else { "s" })?;
+        writeln!(
+            f,
+            "{count} problem{} in the configuration:",
+            if count == 1 { "" } else { "s" }
+        )?;
         for problem in &self.problems {
             writeln!(f, "  {problem}")?;
         }
@@ -97,7 +101,10 @@ impl Config {
     /// `plugins` are the names of Rust handlers registered in code, which routes may name.
     pub fn load(path: &Path, plugins: &[String]) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
-            problems: vec![ConfigProblem::new("", format!("cannot read {}: {e}", path.display()))],
+            problems: vec![ConfigProblem::new(
+                "",
+                format!("cannot read {}: {e}", path.display()),
+            )],
         })?;
         let base_dir = path
             .parent()
@@ -136,7 +143,10 @@ impl Config {
             if !TOP_LEVEL_KEYS.contains(&key.as_str()) {
                 problems.push(ConfigProblem::new(
                     key.clone(),
-                    format!("unknown section; expected one of {}", TOP_LEVEL_KEYS.join(", ")),
+                    format!(
+                        "unknown section; expected one of {}",
+                        TOP_LEVEL_KEYS.join(", ")
+                    ),
                 ));
             }
         }
@@ -170,9 +180,15 @@ impl Config {
             written.account = true;
             let path = join("accounts", &name);
             if name == DEFAULT_ACCOUNT {
-                problems.push(ConfigProblem::new(path, "`default` is the `[lever]` account; pick another name"));
+                problems.push(ConfigProblem::new(
+                    path,
+                    "`default` is the `[lever]` account; pick another name",
+                ));
             } else if !valid_name(&name) {
-                problems.push(ConfigProblem::new(path, "account names use a-z, 0-9, `-` and `_` (they appear in the URL)"));
+                problems.push(ConfigProblem::new(
+                    path,
+                    "account names use a-z, 0-9, `-` and `_` (they appear in the URL)",
+                ));
             } else if let Some(account) = read(v, &path, &mut problems) {
                 config.accounts.insert(name, account);
             }
@@ -195,7 +211,10 @@ impl Config {
                     }
                 }
             }
-            Some(_) => problems.push(ConfigProblem::new("routes", "write routes as [[routes]] tables")),
+            Some(_) => problems.push(ConfigProblem::new(
+                "routes",
+                "write routes as [[routes]] tables",
+            )),
         }
         config.check(plugins, &written, &mut problems);
         if problems.is_empty() {
@@ -208,7 +227,10 @@ impl Config {
     /// Semantic checks that need more than one section.
     fn check(&self, plugins: &[String], written: &Written, problems: &mut Vec<ConfigProblem>) {
         if self.accounts.is_empty() && !written.account {
-            problems.push(ConfigProblem::new("lever", "no account configured: add a [lever] section (or [accounts.NAME])"));
+            problems.push(ConfigProblem::new(
+                "lever",
+                "no account configured: add a [lever] section (or [accounts.NAME])",
+            ));
         }
         for (name, account) in &self.accounts {
             let path = account_path(name);
@@ -219,10 +241,16 @@ impl Config {
         self.retry.check(problems);
         for (name, handler) in &self.handlers {
             if plugins.contains(name) {
-                problems.push(ConfigProblem::new(join("handlers", name), "this name is taken by a registered Rust handler"));
+                problems.push(ConfigProblem::new(
+                    join("handlers", name),
+                    "this name is taken by a registered Rust handler",
+                ));
             }
             for (key, message) in handler.check(&self.base_dir) {
-                problems.push(ConfigProblem::new(join(&join("handlers", name), &key), message));
+                problems.push(ConfigProblem::new(
+                    join(&join("handlers", name), &key),
+                    message,
+                ));
             }
         }
         for (i, route) in self.routes.iter().enumerate() {
@@ -233,7 +261,11 @@ impl Config {
             if !known {
                 let mut names: Vec<&str> = self.handlers.keys().map(String::as_str).collect();
                 names.extend(plugins.iter().map(String::as_str));
-                let hint = if names.is_empty() { "none are configured".to_owned() } else { format!("known: {}", names.join(", ")) };
+                let hint = if names.is_empty() {
+                    "none are configured".to_owned()
+                } else {
+                    format!("known: {}", names.join(", "))
+                };
                 problems.push(ConfigProblem::new(
                     format!("{path}.handler"),
                     format!("no handler named `{}` ({hint})", route.handler),
@@ -300,8 +332,15 @@ fn read<T: DeserializeOwned>(
         Ok(v) => Some(v),
         Err(e) => {
             let inner = e.path().to_string();
-            let full = if inner == "." { path.to_owned() } else { join(path, &inner) };
-            problems.push(ConfigProblem::new(full, e.into_inner().message().to_owned()));
+            let full = if inner == "." {
+                path.to_owned()
+            } else {
+                join(path, &inner)
+            };
+            problems.push(ConfigProblem::new(
+                full,
+                e.into_inner().message().to_owned(),
+            ));
             None
         }
     }

@@ -38,10 +38,16 @@ impl Default for ServerConfig {
 impl ServerConfig {
     pub(super) fn check(&self, problems: &mut Vec<ConfigProblem>) {
         if self.listen.parse::<std::net::SocketAddr>().is_err() {
-            problems.push(ConfigProblem::new("server.listen", format!("`{}` is not an address like 0.0.0.0:8080", self.listen)));
+            problems.push(ConfigProblem::new(
+                "server.listen",
+                format!("`{}` is not an address like 0.0.0.0:8080", self.listen),
+            ));
         }
         if self.max_body_bytes < 1024 {
-            problems.push(ConfigProblem::new("server.max_body_bytes", "must be at least 1024"));
+            problems.push(ConfigProblem::new(
+                "server.max_body_bytes",
+                "must be at least 1024",
+            ));
         }
         if self.workers == Some(0) {
             problems.push(ConfigProblem::new("server.workers", "must be at least 1"));
@@ -114,12 +120,17 @@ impl AccountConfig {
             ));
         }
         if self.max_age < Duration::from_secs(60) {
-            problems.push(ConfigProblem::new(format!("{path}.max_age"), "must be at least 1m (Lever retries for days)"));
+            problems.push(ConfigProblem::new(
+                format!("{path}.max_age"),
+                "must be at least 1m (Lever retries for days)",
+            ));
         }
     }
 }
 
-fn signing_tokens<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<SigningTokens, D::Error> {
+fn signing_tokens<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<SigningTokens, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum OneOrMany {
@@ -139,8 +150,13 @@ fn signing_tokens<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<S
             OneOrMany::One(token) => vec![token],
             OneOrMany::Many(list) => list,
         };
-        if list.iter().any(|t| secrecy::ExposeSecret::expose_secret(t).is_empty()) {
-            return Err(serde::de::Error::custom(format!("`{event}` has an empty token")));
+        if list
+            .iter()
+            .any(|t| secrecy::ExposeSecret::expose_secret(t).is_empty())
+        {
+            return Err(serde::de::Error::custom(format!(
+                "`{event}` has an empty token"
+            )));
         }
         tokens.insert(event, list);
     }
@@ -205,10 +221,16 @@ impl Default for RetryConfig {
 impl RetryConfig {
     pub(super) fn check(&self, problems: &mut Vec<ConfigProblem>) {
         if self.max_attempts == 0 {
-            problems.push(ConfigProblem::new("retry.max_attempts", "must be at least 1"));
+            problems.push(ConfigProblem::new(
+                "retry.max_attempts",
+                "must be at least 1",
+            ));
         }
         if self.initial_backoff > self.max_backoff {
-            problems.push(ConfigProblem::new("retry.initial_backoff", "is larger than retry.max_backoff"));
+            problems.push(ConfigProblem::new(
+                "retry.initial_backoff",
+                "is larger than retry.max_backoff",
+            ));
         }
     }
 }
@@ -232,19 +254,29 @@ pub struct RouteConfig {
 impl RouteConfig {
     pub(super) fn check(&self, path: &str, problems: &mut Vec<ConfigProblem>) {
         if self.events.is_empty() {
-            problems.push(ConfigProblem::new(format!("{path}.events"), "list at least one event name, or \"*\""));
+            problems.push(ConfigProblem::new(
+                format!("{path}.events"),
+                "list at least one event name, or \"*\"",
+            ));
         }
         for (i, event) in self.events.iter().enumerate() {
             let plausible = event == "*"
                 || (!event.is_empty() && event.bytes().all(|b| b.is_ascii_alphanumeric()));
             if !plausible {
-                problems.push(ConfigProblem::new(format!("{path}.events[{i}]"), format!("`{event}` is not an event name")));
+                problems.push(ConfigProblem::new(
+                    format!("{path}.events[{i}]"),
+                    format!("`{event}` is not an event name"),
+                ));
             }
         }
         let stage_filter = self.to_stage.is_some() || self.from_stage.is_some();
         let only_stage_changes = self.events.iter().all(|e| e == "candidateStageChange");
         if stage_filter && !only_stage_changes {
-            let key = if self.to_stage.is_some() { "to_stage" } else { "from_stage" };
+            let key = if self.to_stage.is_some() {
+                "to_stage"
+            } else {
+                "from_stage"
+            };
             problems.push(ConfigProblem::new(
                 format!("{path}.{key}"),
                 "stage filters only apply to candidateStageChange; set events = [\"candidateStageChange\"]",
