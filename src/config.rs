@@ -128,7 +128,7 @@ impl Config {
                 let message = e.message().to_owned();
                 let at = e
                     .span()
-                    .map(|span| format!("line {}", text[..span.start].lines().count().max(1)))
+                    .map(|span| format!("line {}", line_of(text, span.start)))
                     .unwrap_or_default();
                 return Err(ConfigError {
                     problems: vec![ConfigProblem::new(at, format!("invalid TOML: {message}"))],
@@ -154,25 +154,30 @@ impl Config {
             base_dir: base_dir.to_path_buf(),
             ..Config::default()
         };
+        // Sections that were written but could not be read: already reported, so the
+        // cross-section checks must not call them missing as well.
+        let mut written = Written::default();
         let mut section = |name: &str| table.remove(name);
-        if let Some(v) = section("server").and_then(|v| read(v, "server", &mut problems)) {
-            config.server = v;
+        if let Some(s) = section("server").and_then(|v| read(v, "server", &mut problems)) {
+            config.server = s;
         }
-        if let Some(v) = section("storage").and_then(|v| read(v, "storage", &mut problems)) {
-            config.storage = v;
+        if let Some(s) = section("storage").and_then(|v| read(v, "storage", &mut problems)) {
+            config.storage = s;
         }
-        if let Some(v) = section("dispatch").and_then(|v| read(v, "dispatch", &mut problems)) {
-            config.dispatch = v;
+        if let Some(s) = section("dispatch").and_then(|v| read(v, "dispatch", &mut problems)) {
+            config.dispatch = s;
         }
-        if let Some(v) = section("retry").and_then(|v| read(v, "retry", &mut problems)) {
-            config.retry = v;
+        if let Some(s) = section("retry").and_then(|v| read(v, "retry", &mut problems)) {
+            config.retry = s;
         }
         if let Some(v) = section("lever") {
+            written.account = true;
             if let Some(account) = read(v, "lever", &mut problems) {
                 config.accounts.insert(DEFAULT_ACCOUNT.to_owned(), account);
             }
         }
         for (name, v) in each_entry(section("accounts"), "accounts", &mut problems) {
+            written.account = true;
             let path = join("accounts", &name);
             if name == DEFAULT_ACCOUNT {
                 problems.push(ConfigProblem::new(
@@ -190,8 +195,11 @@ impl Config {
         }
         for (name, v) in each_entry(section("handlers"), "handlers", &mut problems) {
             let path = join("handlers", &name);
-            if let Some(handler) = read::<HandlerConfig>(v, &path, &mut problems) {
-                config.handlers.insert(name, handler);
+            match read::<HandlerConfig>(v, &path, &mut problems) {
+                Some(handler) => {
+                    config.handlers.insert(name, handler);
+                }
+                None => written.broken_handlers.push(name),
             }
         }
         match section("routes") {
@@ -208,7 +216,7 @@ impl Config {
                 "write routes as [[routes]] tables",
             )),
         }
-        config.check(plugins, &mut problems);
+        config.check(plugins, &written, &mut problems);
         if problems.is_empty() {
             Ok(config)
         } else {
@@ -217,8 +225,8 @@ impl Config {
     }
 
     /// Semantic checks that need more than one section.
-    fn check(&self, plugins: &[String], problems: &mut Vec<ConfigProblem>) {
-        if self.accounts.is_empty() {
+    fn check(&self, plugins: &[String], written: &Written, problems: &mut Vec<ConfigProblem>) {
+        if self.accounts.is_empty() && !written.account {
             problems.push(ConfigProblem::new(
                 "lever",
                 "no account configured: add a [lever] section (or [accounts.NAME])",
@@ -247,8 +255,9 @@ impl Config {
         }
         for (i, route) in self.routes.iter().enumerate() {
             let path = format!("routes[{i}]");
-            let known =
-                self.handlers.contains_key(&route.handler) || plugins.contains(&route.handler);
+            let known = self.handlers.contains_key(&route.handler)
+                || plugins.contains(&route.handler)
+                || written.broken_handlers.contains(&route.handler);
             if !known {
                 let mut names: Vec<&str> = self.handlers.keys().map(String::as_str).collect();
                 names.extend(plugins.iter().map(String::as_str));
@@ -265,6 +274,21 @@ impl Config {
             route.check(&path, problems);
         }
     }
+}
+
+/// What the file declared beyond what could be read from it.
+#[derive(Default)]
+struct Written {
+    /// A `[lever]` or `[accounts.NAME]` section exists, even if it was rejected.
+    account: bool,
+    /// `[handlers.NAME]` sections that exist but could not be read.
+    broken_handlers: Vec<String>,
+}
+
+/// The 1-based line of byte `offset` in `text`.
+fn line_of(text: &str, offset: usize) -> usize {
+    let before = text.get(..offset).unwrap_or(text);
+    before.bytes().filter(|&b| b == b'\n').count() + 1
 }
 
 /// The key path of an account's section.

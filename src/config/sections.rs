@@ -272,8 +272,13 @@ impl RouteConfig {
         let stage_filter = self.to_stage.is_some() || self.from_stage.is_some();
         let only_stage_changes = self.events.iter().all(|e| e == "candidateStageChange");
         if stage_filter && !only_stage_changes {
+            let key = if self.to_stage.is_some() {
+                "to_stage"
+            } else {
+                "from_stage"
+            };
             problems.push(ConfigProblem::new(
-                format!("{path}.to_stage"),
+                format!("{path}.{key}"),
                 "stage filters only apply to candidateStageChange; set events = [\"candidateStageChange\"]",
             ));
         }

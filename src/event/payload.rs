@@ -86,19 +86,15 @@ pub struct Deleted {
 
 /// `interviewCreated`, `interviewUpdated`, `interviewDeleted` (Beta; fields unconfirmed, all optional).
 #[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(from = "RawInterviewChange")]
 pub struct InterviewChange {
     /// The interview.
-    #[serde(default)]
     pub interview_id: Option<InterviewId>,
     /// The panel the interview belongs to.
-    #[serde(default)]
     pub panel_id: Option<String>,
     /// The candidacy (or the deprecated `candidateId` when that is all there is).
-    #[serde(default, alias = "candidateId")]
     pub opportunity_id: Option<OpportunityId>,
     /// The person.
-    #[serde(default)]
     pub contact_id: Option<ContactId>,
 }
 
@@ -125,10 +121,15 @@ struct RawSubject {
 impl RawSubject {
     /// `opportunityId`, or the deprecated `candidateId` when Lever left it out.
     fn opportunity(&self) -> Result<OpportunityId, &'static str> {
+        self.opportunity_if_any()
+            .ok_or("missing `opportunityId` (and no `candidateId` to stand in)")
+    }
+
+    /// Like [`Self::opportunity`], for events that need not be about an opportunity.
+    fn opportunity_if_any(&self) -> Option<OpportunityId> {
         non_empty(&self.opportunity_id)
             .or_else(|| non_empty(&self.candidate_id))
             .map(OpportunityId::new)
-            .ok_or("missing `opportunityId` (and no `candidateId` to stand in)")
     }
 
     fn contact(&self) -> Option<ContactId> {
@@ -235,6 +236,30 @@ impl TryFrom<RawDeleted> for Deleted {
             contact_id: raw.subject.contact(),
             deleted_by: raw.deleted_by,
         })
+    }
+}
+
+// Lever sends both `opportunityId` and the deprecated `candidateId`, so `candidateId` cannot
+// be a serde alias of `opportunityId` (serde would call the pair a duplicate field).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawInterviewChange {
+    #[serde(flatten)]
+    subject: RawSubject,
+    #[serde(default)]
+    interview_id: Option<String>,
+    #[serde(default)]
+    panel_id: Option<String>,
+}
+
+impl From<RawInterviewChange> for InterviewChange {
+    fn from(raw: RawInterviewChange) -> Self {
+        Self {
+            interview_id: non_empty(&raw.interview_id).map(InterviewId::new),
+            panel_id: raw.panel_id.filter(|id| !id.is_empty()),
+            opportunity_id: raw.subject.opportunity_if_any(),
+            contact_id: raw.subject.contact(),
+        }
     }
 }
 
