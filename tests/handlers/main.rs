@@ -1,7 +1,8 @@
-//! The built-in handlers, driven through their public config the way
+//! The built-in `command` and `http` handlers, driven through their public config the way
 //! `[handlers.NAME]` builds them.
 
 mod command;
+mod http;
 
 use lever_hooks::document::idempotency_key;
 use lever_hooks::event::{ContactId, EventId, OpportunityId};
