@@ -11,7 +11,9 @@
 //! `check-config`, `send` and every other subcommand work too, and routes may name
 //! `stage-summary` as a handler.
 
-use lever_hooks::handler::{async_trait, BoxError, Handler, HandlerContext, HandlerRegistry, Outcome};
+use lever_hooks::handler::{
+    async_trait, BoxError, Handler, HandlerContext, HandlerRegistry, Outcome,
+};
 use lever_hooks::{EventDocument, LeverEvent};
 use std::process::ExitCode;
 

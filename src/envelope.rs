@@ -55,7 +55,13 @@ struct Wire {
     triggered_at: Option<Box<RawValue>>,
     signature: Option<String>,
     id: Option<String>,
+    /// `null` stays `Some("null")` here, so it is reported as "not an object", not "missing".
+    #[serde(default, deserialize_with = "present")]
     data: Option<Box<RawValue>>,
+}
+
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Box<RawValue>>, D::Error> {
+    Box::<RawValue>::deserialize(d).map(Some)
 }
 
 impl Envelope {
