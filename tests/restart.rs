@@ -21,6 +21,14 @@ struct Server {
     port: u16,
 }
 
+impl Drop for Server {
+    /// A failing test must not leave a server running.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 fn start(config: &Path) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_lever-hooks"))
         .args(["serve", "--log-format", "json", "--config"])
@@ -127,7 +135,7 @@ handler = "blocking"
     )
     .unwrap();
 
-    let mut server = start(&config);
+    let server = start(&config);
     let mut sample = SampleEvent::new("candidateStageChange");
     let now = lever_hooks::store::now_millis();
     let first = post(
@@ -157,8 +165,7 @@ handler = "blocking"
     wait_for("the first job to start", Duration::from_secs(20), || {
         count(&log, &format!("start {first_key}")) == 1
     });
-    server.child.kill().unwrap(); // SIGKILL: no shutdown, no flush
-    server.child.wait().unwrap();
+    drop(server); // SIGKILL: no shutdown, no flush
     assert_eq!(
         count(&log, &format!("start {second_key}")),
         0,
