@@ -3,4 +3,5 @@
 mod dispatch;
 mod helpers;
 mod intake;
+mod send;
 mod shutdown;
