@@ -41,7 +41,7 @@ pub enum Command {
         config: PathBuf,
     },
     /// Sign a realistic Lever delivery the way Lever does and POST it.
-    Send(send::SendArgs),
+    Send(Box<send::SendArgs>),
     /// Measure intake throughput and latency against the framework's own ceiling.
     Bench(bench::BenchArgs),
 }
@@ -110,7 +110,7 @@ async fn run(cli: Cli, plugins: HandlerRegistry) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::from(1))
             }
         },
-        Command::Send(args) => send::run(args).await,
+        Command::Send(args) => send::run(*args).await,
         Command::Bench(args) => bench::run(args).await,
     }
 }
