@@ -9,7 +9,7 @@ use crate::event::LeverEvent;
 use crate::handler::{HandlerContext, HandlerRegistry, Outcome};
 use crate::route::{order_key, Router};
 use crate::store::now_millis;
-use crate::store::{Attempt, AttemptOutcome, ClaimedJob, NewJob, NextStep, Store};
+use crate::store::{Attempt, AttemptOutcome, ClaimedJob, NewJob, NextStep, Routing, Store};
 use futures_util::FutureExt;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -86,26 +86,32 @@ impl Dispatcher {
     /// Routes one batch of stored events; returns how many.
     pub async fn route_pending(&self) -> Result<usize, crate::store::StoreError> {
         let events = self.store.unrouted(ROUTE_BATCH).await?;
-        for event in &events {
-            let typed = match LeverEvent::decode(&event.event, &event.data) {
-                Ok(typed) => Some(typed),
-                Err(e) => {
-                    warn!(event_id = %event.id, error = %e, "data did not decode; only routes without stage filters apply");
-                    None
-                }
-            };
-            let run_at = now_millis();
-            let jobs: Vec<NewJob> = self
-                .router
-                .handlers_for(&event.event, typed.as_ref())
-                .into_iter()
-                .map(|handler| NewJob {
-                    order_key: order_key(event, &handler),
-                    handler,
-                    run_at,
-                })
-                .collect();
-            self.store.route(&event.id, jobs).await?;
+        let run_at = now_millis();
+        let routed: Vec<Routing> = events
+            .iter()
+            .map(|event| {
+                let typed = match LeverEvent::decode(&event.event, &event.data) {
+                    Ok(typed) => Some(typed),
+                    Err(e) => {
+                        warn!(event_id = %event.id, error = %e, "data did not decode; only routes without stage filters apply");
+                        None
+                    }
+                };
+                let jobs = self
+                    .router
+                    .handlers_for(&event.event, typed.as_ref())
+                    .into_iter()
+                    .map(|handler| NewJob {
+                        order_key: order_key(event, &handler),
+                        handler,
+                        run_at,
+                    })
+                    .collect();
+                Routing { event: event.id.clone(), seq: event.seq, jobs }
+            })
+            .collect();
+        if !routed.is_empty() {
+            self.store.route(routed).await?;
         }
         Ok(events.len())
     }

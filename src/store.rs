@@ -15,7 +15,7 @@ mod types;
 pub use sled_store::SledStore;
 pub use types::{
     now_millis, Attempt, AttemptOutcome, ClaimedJob, IngestOutcome, Job, JobId, JobState, Millis,
-    NewEvent, NewJob, NextStep, StoredEvent,
+    NewEvent, NewJob, NextStep, Routing, StoredEvent,
 };
 
 use crate::event::EventId;
@@ -49,9 +49,9 @@ pub trait Store: Send + Sync + 'static {
     /// Up to `limit` stored events not routed yet, oldest first.
     async fn unrouted(&self, limit: usize) -> Result<Vec<StoredEvent>, StoreError>;
 
-    /// Creates `jobs` for a stored event and marks it routed, atomically. Routing an event
+    /// Creates each event's jobs and marks the events routed, atomically. Routing an event
     /// again creates nothing new.
-    async fn route(&self, event: &EventId, jobs: Vec<NewJob>) -> Result<(), StoreError>;
+    async fn route(&self, routed: Vec<Routing>) -> Result<(), StoreError>;
 
     /// Leases up to `limit` due jobs until `now + lease`, each with its event.
     ///

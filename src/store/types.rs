@@ -100,6 +100,17 @@ pub struct NewJob {
     pub run_at: Millis,
 }
 
+/// The routing decision for one stored event: the jobs it gets (possibly none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Routing {
+    /// The event.
+    pub event: EventId,
+    /// Its store order ([`StoredEvent::seq`]).
+    pub seq: u64,
+    /// One job per matching handler.
+    pub jobs: Vec<NewJob>,
+}
+
 /// Where a job is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -5,7 +5,7 @@ use lever_hooks::handler::async_trait;
 use lever_hooks::handler::{BoxError, Handler, HandlerContext, HandlerRegistry, Outcome};
 use lever_hooks::sample::{random_token, signed_body, SampleEvent};
 use lever_hooks::store::{
-    Attempt, ClaimedJob, IngestOutcome, Job, JobId, Millis, NewEvent, NewJob, NextStep, SledStore,
+    Attempt, ClaimedJob, IngestOutcome, Job, JobId, Millis, NewEvent, NextStep, Routing, SledStore,
     Store, StoreError, StoredEvent,
 };
 use lever_hooks::{App, Config, EventDocument};
@@ -305,8 +305,8 @@ impl Store for CountingStore {
     async fn unrouted(&self, limit: usize) -> Result<Vec<StoredEvent>, StoreError> {
         self.inner.unrouted(limit).await
     }
-    async fn route(&self, event: &EventId, jobs: Vec<NewJob>) -> Result<(), StoreError> {
-        self.inner.route(event, jobs).await
+    async fn route(&self, routed: Vec<Routing>) -> Result<(), StoreError> {
+        self.inner.route(routed).await
     }
     async fn claim(
         &self,

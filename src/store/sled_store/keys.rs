@@ -1,11 +1,52 @@
-//! Byte layouts of the sled keys and values that are not plain JSON.
+//! Key layout of the one sled tree: a one-byte prefix per record kind, then the key.
 
 use crate::event::EventId;
 use crate::store::Job;
 
-/// `account \0 key`: dedupe keys and tokens are per account.
-pub(super) fn scoped(account: &str, key: &str) -> Vec<u8> {
-    let mut out = Vec::with_capacity(account.len() + 1 + key.len());
+/// The one-byte prefixes that separate record kinds.
+pub(super) struct Prefix;
+
+impl Prefix {
+    /// `e` + event id → `StoredEvent` JSON.
+    pub(super) const EVENT: u8 = b'e';
+    /// `d` + account \0 dedupe key → event id.
+    pub(super) const DEDUPE: u8 = b'd';
+    /// `t` + account \0 token → received_at (8) + content hash (32) + event id.
+    pub(super) const TOKEN: u8 = b't';
+    /// `u` + seq (big-endian) → event id, for events not routed yet.
+    pub(super) const UNROUTED: u8 = b'u';
+    /// `j` + job id → `Job` JSON.
+    pub(super) const JOB: u8 = b'j';
+    /// `q` + order group + seq + handler → job id, for pending jobs only.
+    pub(super) const QUEUE: u8 = b'q';
+}
+
+fn prefixed(prefix: u8, rest: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(1 + rest.len());
+    out.push(prefix);
+    out.extend_from_slice(rest);
+    out
+}
+
+/// The key of a stored event.
+pub(super) fn event_key(id: &EventId) -> Vec<u8> {
+    prefixed(Prefix::EVENT, id.as_str().as_bytes())
+}
+
+/// The key of a job (or, given `evt_…:`, the prefix of an event's jobs).
+pub(super) fn job_key(id: &[u8]) -> Vec<u8> {
+    prefixed(Prefix::JOB, id)
+}
+
+/// The unrouted mark of the event stored as `seq`.
+pub(super) fn unrouted_key(seq: u64) -> Vec<u8> {
+    prefixed(Prefix::UNROUTED, &seq.to_be_bytes())
+}
+
+/// `prefix account \0 key`: dedupe keys and tokens are per account.
+pub(super) fn scoped(prefix: u8, account: &str, key: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(2 + account.len() + key.len());
+    out.push(prefix);
     out.extend_from_slice(account.as_bytes());
     out.push(0);
     out.extend_from_slice(key.as_bytes());
@@ -22,7 +63,8 @@ pub(super) fn queue_key(job: &Job) -> Vec<u8> {
     };
     let group = group.as_bytes();
     let len = u32::try_from(group.len()).unwrap_or(u32::MAX);
-    let mut out = Vec::with_capacity(4 + group.len() + 8 + job.handler.len());
+    let mut out = Vec::with_capacity(5 + group.len() + 8 + job.handler.len());
+    out.push(Prefix::QUEUE);
     out.extend_from_slice(&len.to_be_bytes());
     out.extend_from_slice(group);
     out.extend_from_slice(&job.event_seq.to_be_bytes());
@@ -30,13 +72,13 @@ pub(super) fn queue_key(job: &Job) -> Vec<u8> {
     out
 }
 
-/// The order-group part of a queue key.
+/// The order-group part of a queue key (prefix and length included).
 pub(super) fn queue_group(key: &[u8]) -> &[u8] {
     let len = key
-        .get(..4)
+        .get(1..5)
         .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize)
         .unwrap_or(0);
-    key.get(..4 + len).unwrap_or(key)
+    key.get(..5 + len).unwrap_or(key)
 }
 
 /// `received_at (8) + content hash (32) + event id`.
