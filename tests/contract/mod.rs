@@ -1,0 +1,77 @@
+//! The `Store` contract, written once and run against every backend.
+//!
+//! Each test is a `pub async fn` taking a fresh, empty `Arc<dyn Store>`; nothing here
+//! knows which backend it talks to. Times handed to `claim` are explicit, so no test
+//! depends on the wall clock.
+//!
+//! # Adding a backend
+//!
+//! In `tests/store_contract.rs`, add a module with an async factory and one macro call:
+//!
+//! ```ignore
+//! mod postgres {
+//!     use super::*;
+//!     async fn fresh() -> Arc<dyn Store> {
+//!         // An empty store no other test shares (e.g. a fresh schema per call).
+//!         Arc::new(PostgresStore::connect(&std::env::var("DATABASE_URL").unwrap()).await.unwrap())
+//!     }
+//!     contract::store_contract!(fresh);
+//! }
+//! ```
+//!
+//! The factory must return an empty store isolated from every other test, because tests
+//! run in parallel and some count everything unrouted or claimable.
+
+#![allow(dead_code)] // Each test binary uses the fixtures it needs.
+
+pub mod claim;
+pub mod finish;
+pub mod fixtures;
+pub mod ingest;
+pub mod routing;
+
+/// Defines one `#[tokio::test]` per contract test, each on a store from `$factory`
+/// (an `async fn() -> Arc<dyn Store>`).
+macro_rules! store_contract {
+    ($factory:path) => {
+        $crate::contract::store_contract!(@tests $factory;
+            ingest::an_accepted_event_reads_back_exactly_as_given,
+            ingest::the_same_dedupe_key_with_a_new_token_is_a_duplicate_of_the_first_event,
+            ingest::the_same_token_with_the_same_content_is_a_duplicate,
+            ingest::the_same_token_with_other_content_is_token_reuse_and_writes_nothing,
+            ingest::a_token_first_seen_on_a_duplicate_is_remembered_too,
+            ingest::dedupe_keys_and_tokens_are_per_account,
+            ingest::concurrent_ingests_accept_each_distinct_key_exactly_once,
+            routing::unrouted_lists_events_oldest_first_up_to_the_limit,
+            routing::routing_creates_one_pending_job_per_handler_and_clears_unrouted,
+            routing::routing_an_event_twice_creates_no_new_jobs,
+            routing::an_event_routed_to_no_handler_is_no_longer_unrouted,
+            claim::only_due_jobs_are_claimed,
+            claim::a_claimed_job_comes_with_its_event_and_lease,
+            claim::a_leased_job_is_claimed_again_only_after_its_lease_expires,
+            claim::jobs_of_one_order_key_are_handed_out_one_at_a_time_in_event_order,
+            claim::a_retrying_head_holds_back_later_jobs_of_its_order_key,
+            claim::a_dead_job_does_not_block_the_next_job_of_its_order_key,
+            claim::different_order_keys_run_side_by_side,
+            claim::jobs_without_an_order_key_are_all_claimable_at_once,
+            claim::claim_hands_out_at_most_limit_jobs,
+            claim::concurrent_claims_never_hand_out_a_job_twice,
+            finish::a_done_attempt_is_recorded_and_the_job_is_never_claimed_again,
+            finish::a_dead_attempt_keeps_the_job_as_a_dead_letter,
+            finish::a_retry_waits_until_its_time_and_attempts_are_numbered_in_order,
+            finish::next_due_reports_the_earliest_pending_job,
+            finish::next_due_ignores_jobs_waiting_behind_their_order_key_head,
+            finish::next_due_does_not_report_a_leased_job_as_due_now,
+            finish::two_workers_finishing_one_job_at_once_both_leave_their_attempt,
+        );
+    };
+    (@tests $factory:path; $($module:ident :: $name:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                $crate::contract::$module::$name($factory().await).await;
+            }
+        )*
+    };
+}
+pub(crate) use store_contract;
