@@ -248,40 +248,25 @@ impl Dispatcher {
             error!(job = %job.id, error = %e, "could not record the attempt; the job will run again");
             return;
         }
-        let fields = (
-            job.handler.as_str(),
-            event.id.as_str(),
-            number,
-            duration.as_millis() as u64,
+        let span = tracing::info_span!(
+            "job",
+            handler = %job.handler,
+            event_id = %event.id,
+            attempt = number,
+            duration_ms = duration.as_millis() as u64,
+            outcome = label,
         );
+        let _entered = span.enter();
+        let error = error_text.as_deref().unwrap_or("");
         match next {
-            NextStep::Done => info!(
-                handler = fields.0,
-                event_id = fields.1,
-                attempt = fields.2,
-                duration_ms = fields.3,
-                outcome = label,
-                "job attempt"
-            ),
-            NextStep::RetryAt(at) => warn!(
-                handler = fields.0,
-                event_id = fields.1,
-                attempt = fields.2,
-                duration_ms = fields.3,
-                outcome = label,
-                retry_in_ms = at.saturating_sub(now_millis()),
-                error = error_text.as_deref().unwrap_or(""),
-                "job attempt"
-            ),
-            NextStep::Dead => error!(
-                handler = fields.0,
-                event_id = fields.1,
-                attempt = fields.2,
-                duration_ms = fields.3,
-                outcome = label,
-                error = error_text.as_deref().unwrap_or(""),
-                "job attempt"
-            ),
+            NextStep::Done => info!("job attempt"),
+            NextStep::RetryAt(at) => {
+                warn!(
+                    retry_in_ms = at.saturating_sub(now_millis()),
+                    error, "job attempt"
+                )
+            }
+            NextStep::Dead => error!(error, "job attempt: dead letter"),
         }
     }
 }

@@ -47,7 +47,9 @@ mod tests {
             #[allow(dead_code)]
             max_age: Duration,
         }
-        let err = toml::from_str::<Holder>("max_age = 900").unwrap_err().to_string();
+        let err = toml::from_str::<Holder>("max_age = 900")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("\"900s\""), "{err}");
     }
 

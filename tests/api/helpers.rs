@@ -114,24 +114,13 @@ impl TestApp {
 
 /// A signed delivery of `sample`, triggered now.
 pub fn delivery(sample: &SampleEvent) -> Vec<u8> {
-    delivery_with(
+    signed_body(
         SIGNING_TOKEN,
         &sample.event,
         &sample.data(now()),
         now(),
         &random_token(),
     )
-}
-
-/// A signed delivery with every part chosen.
-pub fn delivery_with(
-    signing_token: &str,
-    event: &str,
-    data: &Value,
-    triggered_at: u64,
-    token: &str,
-) -> Vec<u8> {
-    signed_body(signing_token, event, data, triggered_at, token)
 }
 
 /// Now, in ms since the epoch.

@@ -2,7 +2,7 @@
 
 use crate::helpers::*;
 use lever_hooks::handler::HandlerRegistry;
-use lever_hooks::sample::{random_token, SampleEvent};
+use lever_hooks::sample::{random_token, signed_body, SampleEvent};
 use lever_hooks::store::Store;
 use serde_json::json;
 use std::io::{Read, Write};
@@ -101,7 +101,7 @@ async fn a_rerun_with_a_new_token_and_the_same_content_is_a_duplicate() {
     let at = now();
     let (_, first) = h
         .app
-        .deliver(delivery_with(
+        .deliver(signed_body(
             SIGNING_TOKEN,
             "candidateHired",
             &data,
@@ -111,7 +111,7 @@ async fn a_rerun_with_a_new_token_and_the_same_content_is_a_duplicate() {
         .await;
     let (status, second) = h
         .app
-        .deliver(delivery_with(
+        .deliver(signed_body(
             SIGNING_TOKEN,
             "candidateHired",
             &data,
@@ -128,7 +128,7 @@ async fn a_rerun_with_a_new_token_and_the_same_content_is_a_duplicate() {
 #[tokio::test]
 async fn the_settings_page_test_is_answered_but_not_stored() {
     let mut h = harness().await;
-    let body = delivery_with(
+    let body = signed_body(
         SIGNING_TOKEN,
         "candidateHired",
         &json!({}),
@@ -161,7 +161,7 @@ async fn an_unknown_event_type_is_accepted_and_only_reaches_star_routes() {
 async fn bad_or_missing_signatures_are_401_and_change_nothing() {
     let mut h = harness().await;
     let data = SampleEvent::new("candidateHired").data(now());
-    let good: serde_json::Value = serde_json::from_slice(&delivery_with(
+    let good: serde_json::Value = serde_json::from_slice(&signed_body(
         SIGNING_TOKEN,
         "candidateHired",
         &data,
@@ -196,7 +196,7 @@ async fn bad_or_missing_signatures_are_401_and_change_nothing() {
         assert_eq!(status, 401, "{what}");
         assert_eq!(answer, json!({"error": "invalid signature"}), "{what}");
     }
-    let other_key = delivery_with("someone-else", "candidateHired", &data, now(), "tok2");
+    let other_key = signed_body("someone-else", "candidateHired", &data, now(), "tok2");
     assert_eq!(
         h.app.deliver(other_key).await.0,
         401,
@@ -219,7 +219,7 @@ async fn a_reused_token_with_different_content_is_401() {
     let original = SampleEvent::new("candidateStageChange");
     let (status, _) = h
         .app
-        .deliver(delivery_with(
+        .deliver(signed_body(
             SIGNING_TOKEN,
             "candidateStageChange",
             &original.data(at),
@@ -232,7 +232,7 @@ async fn a_reused_token_with_different_content_is_401() {
     let forged = SampleEvent::new("candidateStageChange");
     let (status, answer) = h
         .app
-        .deliver(delivery_with(
+        .deliver(signed_body(
             SIGNING_TOKEN,
             "candidateStageChange",
             &forged.data(at),
@@ -262,7 +262,7 @@ async fn timestamps_outside_the_window_are_401() {
     ] {
         let (status, answer) = h
             .app
-            .deliver(delivery_with(
+            .deliver(signed_body(
                 SIGNING_TOKEN,
                 "candidateHired",
                 &data,
@@ -279,7 +279,7 @@ async fn timestamps_outside_the_window_are_401() {
     let four_minutes_ahead = now() + 4 * 60_000;
     let (status, _) = h
         .app
-        .deliver(delivery_with(
+        .deliver(signed_body(
             SIGNING_TOKEN,
             "candidateHired",
             &data,
@@ -408,7 +408,7 @@ async fn accounts_are_told_apart_by_path() {
             .0,
         401
     );
-    let body = delivery_with(
+    let body = signed_body(
         "acme-token",
         "candidateHired",
         &sample.data(now()),
@@ -497,7 +497,7 @@ async fn checks_run_in_the_documented_order() {
         400
     );
     // Signature before time window: a forged old delivery reads as a bad signature.
-    let old = delivery_with(
+    let old = signed_body(
         "forged",
         "candidateHired",
         &json!({"opportunityId": "o"}),
