@@ -90,38 +90,18 @@ impl SledStore {
         });
         inner.release_leases()?;
         let (writer, requests) = mpsc::channel(4 * MAX_BATCH);
-        let writer_inner = inner.clone();
-        std::thread::Builder::new()
-            .name("sled-writer".into())
-            .spawn(move || write_batches(writer_inner, requests))
-            .map_err(backend)?;
+        tokio::spawn(write_batches(inner.clone(), requests));
         Ok(Self { inner, writer })
     }
 }
 
 /// The single writer: decide every queued ingest and apply them as one atomic batch, then
 /// hand the answers to the flusher. Deciding the next group overlaps the current flush.
-///
-/// Writer and flusher are OS threads of their own, not tasks: under load they must not wait
-/// behind HTTP and worker tasks for a turn on a shared runtime thread.
-fn write_batches(inner: Arc<Inner>, mut requests: mpsc::Receiver<IngestRequest>) {
+async fn write_batches(inner: Arc<Inner>, mut requests: mpsc::Receiver<IngestRequest>) {
     let (to_flush, pending) = mpsc::unbounded_channel();
-    let flusher_inner = inner.clone();
-    let flusher = std::thread::Builder::new()
-        .name("sled-flusher".into())
-        .spawn(move || flush_batches(flusher_inner, pending));
-    if flusher.is_err() {
-        return; // Dropping `requests` makes every ingest fail with `Closed`: 503, not a hang.
-    }
+    tokio::spawn(flush_batches(inner.clone(), pending));
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    while let Some(first) = requests.blocking_recv() {
-        batch.push(first);
-        while batch.len() < MAX_BATCH {
-            match requests.try_recv() {
-                Ok(request) => batch.push(request),
-                Err(_) => break,
-            }
-        }
+    while requests.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let mut group = Group::default();
         let outcomes: Vec<_> = batch
             .iter()
@@ -150,14 +130,10 @@ type Answers = Vec<(
 )>;
 
 /// Makes applied groups durable: one flush for every group waiting, then their answers.
-fn flush_batches(inner: Arc<Inner>, mut pending: mpsc::UnboundedReceiver<Answers>) {
+async fn flush_batches(inner: Arc<Inner>, mut pending: mpsc::UnboundedReceiver<Answers>) {
     let mut groups = Vec::new();
-    while let Some(first) = pending.blocking_recv() {
-        groups.push(first);
-        while let Ok(more) = pending.try_recv() {
-            groups.push(more);
-        }
-        let flushed = inner.db.flush().map_err(|e| e.to_string());
+    while pending.recv_many(&mut groups, MAX_BATCH).await > 0 {
+        let flushed = inner.db.flush_async().await.map_err(|e| e.to_string());
         for (reply, outcome) in groups.drain(..).flatten() {
             let answer = match &flushed {
                 Ok(_) => outcome,
