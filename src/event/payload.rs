@@ -100,11 +100,37 @@ pub struct InterviewChange {
 
 /// `contactCreated`, `contactUpdated`: a person was created or changed.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(try_from = "RawContactChange")]
 pub struct ContactChange {
     /// The person.
-    #[serde(alias = "contact")]
     pub contact_id: ContactId,
+}
+
+/// `contactId`, or a string `contact` when that is all there is (an object `contact` is ignored).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawContactChange {
+    #[serde(default)]
+    contact_id: Option<String>,
+    #[serde(default)]
+    contact: Option<serde_json::Value>,
+}
+
+impl TryFrom<RawContactChange> for ContactChange {
+    type Error = &'static str;
+    fn try_from(raw: RawContactChange) -> Result<Self, Self::Error> {
+        let fallback = match raw.contact {
+            Some(serde_json::Value::String(id)) => Some(id),
+            _ => None,
+        };
+        non_empty(&raw.contact_id)
+            .map(str::to_owned)
+            .or(fallback.filter(|id| !id.is_empty()))
+            .map(|id| Self {
+                contact_id: ContactId::new(id),
+            })
+            .ok_or("missing `contactId`")
+    }
 }
 
 #[derive(Deserialize)]

@@ -511,3 +511,27 @@ fn a_decode_error_names_the_event_and_what_is_missing() {
     assert!(message.contains("`candidateHired`"), "{message}");
     assert!(message.contains("opportunityId"), "{message}");
 }
+
+#[test]
+fn a_contact_event_with_both_contact_and_contact_id_decodes() {
+    let raw = RawValue::from_string(
+        r#"{"contactId":"c1","contact":{"id":"c1","name":"Dana"}}"#.to_owned(),
+    )
+    .unwrap();
+    let LeverEvent::ContactUpdated(change) = LeverEvent::decode("contactUpdated", &raw).unwrap()
+    else {
+        panic!("expected a contact update");
+    };
+    assert_eq!(change.contact_id.as_str(), "c1");
+    let only_contact = RawValue::from_string(r#"{"contact":"c2"}"#.to_owned()).unwrap();
+    assert_eq!(
+        LeverEvent::decode("contactCreated", &only_contact)
+            .unwrap()
+            .contact_id()
+            .unwrap()
+            .as_str(),
+        "c2"
+    );
+    let neither = RawValue::from_string(r#"{"contact":{"id":"c3"}}"#.to_owned()).unwrap();
+    assert!(LeverEvent::decode("contactCreated", &neither).is_err());
+}
