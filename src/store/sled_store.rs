@@ -6,10 +6,13 @@
 //!
 //! One writer task owns ingestion. Concurrent deliveries queue up while it flushes, so a
 //! single batch and a single `flush` make a whole group durable before every waiter is
-//! answered. Throughput comes from that batching, never from skipping the flush. Job
+//! answered. Throughput comes from that batching, never from skipping the flush. What a
+//! group writes grows in key order (events, unrouted marks, pending index records); the
+//! dedupe and token entries reach their randomly ordered keys later (see `index`). Job
 //! changes (route, claim, finish) are serialized by one in-process lock: sled allows one
 //! process per folder, so that lock is the whole story.
 
+mod index;
 mod keys;
 
 use super::types::now_millis;
@@ -20,6 +23,7 @@ use super::{
 use crate::document::idempotency_key;
 use crate::event::EventId;
 use async_trait::async_trait;
+use index::PendingIndex;
 use keys::{event_key, job_key, queue_group, queue_key, scoped, unrouted_key, Prefix};
 use std::collections::HashMap;
 use std::path::Path;
@@ -43,6 +47,38 @@ struct Inner {
     tree: sled::Tree,
     /// Serializes route, claim and finish, which read a job and write it back.
     jobs_lock: Mutex<()>,
+    /// Dedupe and token entries durable in pending records, not yet under their keys.
+    pending: PendingIndex,
+    /// Shares one sled flush among everyone waiting for one.
+    flusher: SharedFlush,
+}
+
+/// Coalesces flushes: at most one `flush_async` runs at a time, and a caller whose writes
+/// a running or finished flush already covers does not start another. Without this, many
+/// jobs finishing at once each park a thread of sled's I/O pool in a flush, and the pool
+/// can run out of threads to write the very buffers those flushes wait for.
+#[derive(Default)]
+struct SharedFlush {
+    /// Tickets handed out: one per caller, taken after its writes were applied.
+    requested: std::sync::atomic::AtomicU64,
+    /// Every ticket up to this one is durable.
+    durable: tokio::sync::Mutex<u64>,
+}
+
+impl SharedFlush {
+    async fn flush(&self, db: &sled::Db) -> Result<(), StoreError> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let ticket = self.requested.fetch_add(1, SeqCst) + 1;
+        let mut durable = self.durable.lock().await;
+        if *durable >= ticket {
+            return Ok(());
+        }
+        // Every ticket taken so far belongs to writes already applied: this flush covers them.
+        let covered = self.requested.load(SeqCst);
+        db.flush_async().await.map_err(backend)?;
+        *durable = covered;
+        Ok(())
+    }
 }
 
 struct IngestRequest {
@@ -67,6 +103,9 @@ impl SledStore {
         let db = sled::Config::new()
             .path(path)
             .mode(sled::Mode::HighThroughput)
+            // Writes that must survive a crash are flushed explicitly (ingest, finish), and
+            // a timed flush competing with them only added latency spikes.
+            .flush_every_ms(None)
             .open()
             .map_err(backend)?;
         Self::from_db(db)
@@ -76,6 +115,7 @@ impl SledStore {
     pub fn temporary() -> Result<Self, StoreError> {
         let db = sled::Config::new()
             .temporary(true)
+            .flush_every_ms(None)
             .open()
             .map_err(backend)?;
         Self::from_db(db)
@@ -87,8 +127,17 @@ impl SledStore {
             db,
             tree,
             jobs_lock: Mutex::new(()),
+            pending: PendingIndex::default(),
+            flusher: SharedFlush::default(),
         });
         inner.release_leases()?;
+        if inner.pending.load(&inner.tree)? > 0 {
+            inner.pending.added.notify_one();
+        }
+        tokio::spawn(index::run_indexer(
+            Arc::downgrade(&inner),
+            inner.pending.added.clone(),
+        ));
         let (writer, requests) = mpsc::channel(4 * MAX_BATCH);
         tokio::spawn(write_batches(inner.clone(), requests));
         Ok(Self { inner, writer })
@@ -102,24 +151,42 @@ async fn write_batches(inner: Arc<Inner>, mut requests: mpsc::Receiver<IngestReq
     tokio::spawn(flush_batches(inner.clone(), pending));
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while requests.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let mut group = Group::default();
-        let outcomes: Vec<_> = batch
-            .iter()
-            .map(|r| inner.decide_ingest(&r.event, &mut group))
-            .collect();
-        let written = inner.tree.apply_batch(group.writes);
-        let answers: Vec<_> = match written {
-            Ok(()) => batch.drain(..).map(|r| r.reply).zip(outcomes).collect(),
-            Err(e) => {
-                let e = e.to_string();
-                batch
-                    .drain(..)
-                    .map(|r| (r.reply, Err(StoreError::Backend(e.clone()))))
-                    .collect()
-            }
-        };
+        let answers = write_group(&inner, &mut batch);
         if to_flush.send(answers).is_err() {
             return;
+        }
+        inner.pending.added.notify_one();
+        while inner.pending.lock().len() > index::MAX_PENDING {
+            let moved = inner.pending.moved.notified();
+            if inner.pending.lock().len() <= index::MAX_PENDING {
+                break;
+            }
+            moved.await;
+        }
+    }
+}
+
+/// Decides every queued ingest and applies them as one atomic batch (not yet flushed).
+fn write_group(inner: &Inner, batch: &mut Vec<IngestRequest>) -> Answers {
+    let mut group = Group::default();
+    // Held until the group's entries are in memory, so the indexer cannot move a
+    // pending record and then see its entries added back.
+    let mut pending = inner.pending.lock();
+    let outcomes: Vec<_> = batch
+        .iter()
+        .map(|r| inner.decide_ingest(&r.event, &pending, &mut group))
+        .collect();
+    match inner.tree.apply_batch(group.writes) {
+        Ok(()) => {
+            pending.extend(group.deferred);
+            batch.drain(..).map(|r| r.reply).zip(outcomes).collect()
+        }
+        Err(e) => {
+            let e = e.to_string();
+            batch
+                .drain(..)
+                .map(|r| (r.reply, Err(StoreError::Backend(e.clone()))))
+                .collect()
         }
     }
 }
@@ -133,11 +200,11 @@ type Answers = Vec<(
 async fn flush_batches(inner: Arc<Inner>, mut pending: mpsc::UnboundedReceiver<Answers>) {
     let mut groups = Vec::new();
     while pending.recv_many(&mut groups, MAX_BATCH).await > 0 {
-        let flushed = inner.db.flush_async().await.map_err(|e| e.to_string());
+        let flushed = inner.flusher.flush(&inner.db).await;
         for (reply, outcome) in groups.drain(..).flatten() {
             let answer = match &flushed {
-                Ok(_) => outcome,
-                Err(e) => Err(StoreError::Backend(e.clone())),
+                Ok(()) => outcome,
+                Err(e) => Err(StoreError::Backend(e.to_string())),
             };
             // The caller may have gone (client hung up); the outcome stands either way.
             let _ = reply.send(answer);
@@ -145,24 +212,43 @@ async fn flush_batches(inner: Arc<Inner>, mut pending: mpsc::UnboundedReceiver<A
     }
 }
 
-/// What one group commit will write, and what it wrote so far that later events in the
+/// What one group commit will write, and what it decided so far that later events in the
 /// same group must see (a delivery and its retry can arrive in one group).
 #[derive(Default)]
 struct Group {
     writes: sled::Batch,
-    pending: HashMap<Vec<u8>, Vec<u8>>,
+    /// Every entry this group wrote or deferred, for lookups within the group.
+    seen: HashMap<Vec<u8>, Vec<u8>>,
+    /// Dedupe and token entries written as pending records, for [`PendingIndex`].
+    deferred: Vec<index::Entry>,
 }
 
 impl Group {
     fn insert(&mut self, key: Vec<u8>, value: Vec<u8>) {
         self.writes.insert(key.clone(), value.clone());
-        self.pending.insert(key, value);
+        self.seen.insert(key, value);
+    }
+
+    /// Writes `entries` as the pending record of event `seq`, to be indexed later.
+    fn defer(&mut self, seq: u64, entries: Vec<index::Entry>) {
+        let (key, value) = index::pending_record(seq, &entries);
+        self.writes.insert(key, value);
+        for (key, value) in entries {
+            self.seen.insert(key.clone(), value.clone());
+            self.deferred.push((key, value));
+        }
     }
 }
 
 impl Inner {
-    fn get(&self, key: &[u8], group: &Group) -> Result<Option<Vec<u8>>, StoreError> {
-        if let Some(value) = group.pending.get(key) {
+    /// A dedupe or token entry, wherever it is: this group, pending, or the tree.
+    fn get(
+        &self,
+        key: &[u8],
+        pending: &HashMap<Vec<u8>, Vec<u8>>,
+        group: &Group,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        if let Some(value) = group.seen.get(key).or_else(|| pending.get(key)) {
             return Ok(Some(value.clone()));
         }
         Ok(self.tree.get(key).map_err(backend)?.map(|v| v.to_vec()))
@@ -185,10 +271,11 @@ impl Inner {
     fn decide_ingest(
         &self,
         event: &NewEvent,
+        pending: &HashMap<Vec<u8>, Vec<u8>>,
         group: &mut Group,
     ) -> Result<IngestOutcome, StoreError> {
         let token_key = scoped(Prefix::TOKEN, &event.account, &event.token);
-        if let Some(seen) = self.get(&token_key, group)? {
+        if let Some(seen) = self.get(&token_key, pending, group)? {
             let (hash, id) = keys::split_token_value(&seen).map_err(corrupt)?;
             return Ok(if hash == event.content_hash {
                 IngestOutcome::Duplicate(id)
@@ -197,7 +284,7 @@ impl Inner {
             });
         }
         let dedupe_key = scoped(Prefix::DEDUPE, &event.account, &event.dedupe_key);
-        if let Some(id) = self.get(&dedupe_key, group)? {
+        if let Some(id) = self.get(&dedupe_key, pending, group)? {
             let id = EventId::new(String::from_utf8_lossy(&id).into_owned());
             // A rerun with a fresh token: remember the token as this event's.
             let value = keys::token_value(event.received_at, &event.content_hash, &id);
@@ -220,12 +307,9 @@ impl Inner {
         };
         let id = event.id.as_str().as_bytes().to_vec();
         group.insert(event_key(&event.id), to_json(&stored));
-        group.insert(dedupe_key, id.clone());
-        group.insert(
-            token_key,
-            keys::token_value(event.received_at, &event.content_hash, &event.id),
-        );
-        group.insert(unrouted_key(seq), id);
+        group.insert(unrouted_key(seq), id.clone());
+        let token_value = keys::token_value(event.received_at, &event.content_hash, &event.id);
+        group.defer(seq, vec![(dedupe_key, id), (token_key, token_value)]);
         Ok(IngestOutcome::Accepted(event.id.clone()))
     }
 
@@ -402,8 +486,7 @@ impl Store for SledStore {
             inner.tree.apply_batch(writes).map_err(backend)?;
         }
         // A finished job must stay finished after a crash, or its handler runs twice.
-        inner.db.flush_async().await.map_err(backend)?;
-        Ok(())
+        inner.flusher.flush(&inner.db).await
     }
 
     async fn next_due(&self) -> Result<Option<Millis>, StoreError> {
@@ -437,7 +520,6 @@ impl Store for SledStore {
     }
 
     async fn flush(&self) -> Result<(), StoreError> {
-        self.inner.db.flush_async().await.map_err(backend)?;
-        Ok(())
+        self.inner.flusher.flush(&self.inner.db).await
     }
 }

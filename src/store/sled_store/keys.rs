@@ -19,6 +19,9 @@ impl Prefix {
     pub(super) const JOB: u8 = b'j';
     /// `q` + order group + seq + handler → job id, for pending jobs only.
     pub(super) const QUEUE: u8 = b'q';
+    /// `w` + seq (big-endian) → dedupe and token entries not yet under their own keys
+    /// (see `index`).
+    pub(super) const PENDING_INDEX: u8 = b'w';
 }
 
 fn prefixed(prefix: u8, rest: &[u8]) -> Vec<u8> {
@@ -41,6 +44,11 @@ pub(super) fn job_key(id: &[u8]) -> Vec<u8> {
 /// The unrouted mark of the event stored as `seq`.
 pub(super) fn unrouted_key(seq: u64) -> Vec<u8> {
     prefixed(Prefix::UNROUTED, &seq.to_be_bytes())
+}
+
+/// The pending index record of the event stored as `seq`.
+pub(super) fn pending_index_key(seq: u64) -> Vec<u8> {
+    prefixed(Prefix::PENDING_INDEX, &seq.to_be_bytes())
 }
 
 /// `prefix account \0 key`: dedupe keys and tokens are per account.
