@@ -7,7 +7,11 @@
 //! - routing ([`Store::route`]) creates one job per (event, handler), idempotently;
 //! - [`Store::claim`] hands out due jobs under a lease, never two jobs of one order key at
 //!   once and never a later one before an earlier unfinished one;
-//! - [`Store::finish_attempt`] records an attempt and moves the job on, atomically.
+//! - [`Store::finish_attempt`] records an attempt and moves the job on, atomically;
+//! - records ([`Store::put_record`] and friends) are small durable JSON values under
+//!   string keys, for what handlers and the Lever client must remember across restarts
+//!   (rotated OAuth tokens, registered signing tokens, write-backs done, one check per
+//!   opportunity).
 
 pub mod sled_store;
 mod types;
@@ -83,4 +87,24 @@ pub trait Store: Send + Sync + 'static {
 
     /// Makes everything written so far durable (used at shutdown).
     async fn flush(&self) -> Result<(), StoreError>;
+
+    /// The record under `key`, if any.
+    async fn record(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError>;
+
+    /// Writes `value` under `key` (replacing any), durably before returning.
+    async fn put_record(&self, key: &str, value: serde_json::Value) -> Result<(), StoreError>;
+
+    /// Writes `value` under `key` only if nothing is there, atomically and durably.
+    /// Returns the record already there (and writes nothing), or `None` when it wrote.
+    async fn insert_record(
+        &self,
+        key: &str,
+        value: serde_json::Value,
+    ) -> Result<Option<serde_json::Value>, StoreError>;
+
+    /// Every record whose key starts with `prefix`, in key order.
+    async fn records(&self, prefix: &str) -> Result<Vec<(String, serde_json::Value)>, StoreError>;
+
+    /// Removes the record under `key` (nothing if absent), durably.
+    async fn delete_record(&self, key: &str) -> Result<(), StoreError>;
 }

@@ -107,4 +107,36 @@ mod sled_on_disk {
             "order is kept after the reopen"
         );
     }
+
+    #[tokio::test]
+    async fn records_survive_a_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        store
+            .put_record("oauth/acme", serde_json::json!({"token": "rotated"}))
+            .await
+            .unwrap();
+        assert_eq!(
+            store
+                .insert_record("hris/c1", serde_json::json!("e-1"))
+                .await
+                .unwrap(),
+            None
+        );
+        drop(store);
+
+        let store = reopen(dir.path()).await;
+
+        assert_eq!(
+            store.record("oauth/acme").await.unwrap(),
+            Some(serde_json::json!({"token": "rotated"}))
+        );
+        assert_eq!(
+            store
+                .insert_record("hris/c1", serde_json::json!("e-2"))
+                .await
+                .unwrap(),
+            Some(serde_json::json!("e-1"))
+        );
+    }
 }

@@ -24,7 +24,7 @@ use crate::document::idempotency_key;
 use crate::event::EventId;
 use async_trait::async_trait;
 use index::PendingIndex;
-use keys::{event_key, job_key, queue_group, queue_key, scoped, unrouted_key, Prefix};
+use keys::{event_key, job_key, queue_group, queue_key, record_key, scoped, unrouted_key, Prefix};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -521,5 +521,58 @@ impl Store for SledStore {
 
     async fn flush(&self) -> Result<(), StoreError> {
         self.inner.flusher.flush(&self.inner.db).await
+    }
+
+    async fn record(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError> {
+        self.inner.load(&record_key(key))
+    }
+
+    async fn put_record(&self, key: &str, value: serde_json::Value) -> Result<(), StoreError> {
+        let inner = &self.inner;
+        inner
+            .tree
+            .insert(record_key(key), to_json(&value))
+            .map_err(backend)?;
+        inner.flusher.flush(&inner.db).await
+    }
+
+    async fn insert_record(
+        &self,
+        key: &str,
+        value: serde_json::Value,
+    ) -> Result<Option<serde_json::Value>, StoreError> {
+        let inner = &self.inner;
+        let swapped = inner
+            .tree
+            .compare_and_swap(record_key(key), None::<&[u8]>, Some(to_json(&value)))
+            .map_err(backend)?;
+        match swapped {
+            Ok(()) => {
+                inner.flusher.flush(&inner.db).await?;
+                Ok(None)
+            }
+            Err(conflict) => match conflict.current {
+                Some(existing) => Ok(Some(from_json(&existing)?)),
+                None => Err(corrupt("record vanished during insert")),
+            },
+        }
+    }
+
+    async fn records(&self, prefix: &str) -> Result<Vec<(String, serde_json::Value)>, StoreError> {
+        self.inner
+            .tree
+            .scan_prefix(record_key(prefix))
+            .map(|item| {
+                let (key, value) = item.map_err(backend)?;
+                let key = String::from_utf8_lossy(&key[1..]).into_owned();
+                Ok((key, from_json(&value)?))
+            })
+            .collect()
+    }
+
+    async fn delete_record(&self, key: &str) -> Result<(), StoreError> {
+        let inner = &self.inner;
+        inner.tree.remove(record_key(key)).map_err(backend)?;
+        inner.flusher.flush(&inner.db).await
     }
 }

@@ -325,4 +325,23 @@ impl Store for CountingStore {
     async fn flush(&self) -> Result<(), StoreError> {
         self.inner.flush().await
     }
+    async fn record(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError> {
+        self.inner.record(key).await
+    }
+    async fn put_record(&self, key: &str, value: serde_json::Value) -> Result<(), StoreError> {
+        self.inner.put_record(key, value).await
+    }
+    async fn insert_record(
+        &self,
+        key: &str,
+        value: serde_json::Value,
+    ) -> Result<Option<serde_json::Value>, StoreError> {
+        self.inner.insert_record(key, value).await
+    }
+    async fn records(&self, prefix: &str) -> Result<Vec<(String, serde_json::Value)>, StoreError> {
+        self.inner.records(prefix).await
+    }
+    async fn delete_record(&self, key: &str) -> Result<(), StoreError> {
+        self.inner.delete_record(key).await
+    }
 }

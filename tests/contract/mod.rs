@@ -28,6 +28,7 @@ pub mod claim;
 pub mod finish;
 pub mod fixtures;
 pub mod ingest;
+pub mod records;
 pub mod routing;
 
 /// Defines one `#[tokio::test]` per contract test, each on a store from `$factory`
@@ -63,6 +64,10 @@ macro_rules! store_contract {
             finish::next_due_ignores_jobs_waiting_behind_their_order_key_head,
             finish::next_due_does_not_report_a_leased_job_as_due_now,
             finish::two_workers_finishing_one_job_at_once_both_leave_their_attempt,
+            records::a_put_record_reads_back_and_a_second_put_replaces_it,
+            records::insert_record_writes_only_the_first_value_and_returns_it_to_later_callers,
+            records::concurrent_insert_record_lets_exactly_one_caller_win,
+            records::records_lists_by_prefix_in_key_order_and_delete_removes,
         );
     };
     (@tests $factory:path; $($module:ident :: $name:ident),* $(,)?) => {

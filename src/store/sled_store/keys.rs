@@ -22,6 +22,8 @@ impl Prefix {
     /// `w` + seq (big-endian) → dedupe and token entries not yet under their own keys
     /// (see `index`).
     pub(super) const PENDING_INDEX: u8 = b'w';
+    /// `r` + key → a record's JSON (see `Store::put_record`).
+    pub(super) const RECORD: u8 = b'r';
 }
 
 fn prefixed(prefix: u8, rest: &[u8]) -> Vec<u8> {
@@ -44,6 +46,11 @@ pub(super) fn job_key(id: &[u8]) -> Vec<u8> {
 /// The unrouted mark of the event stored as `seq`.
 pub(super) fn unrouted_key(seq: u64) -> Vec<u8> {
     prefixed(Prefix::UNROUTED, &seq.to_be_bytes())
+}
+
+/// The key of a record (or of the records whose keys start with `key`).
+pub(super) fn record_key(key: &str) -> Vec<u8> {
+    prefixed(Prefix::RECORD, key.as_bytes())
 }
 
 /// The pending index record of the event stored as `seq`.
