@@ -6,7 +6,8 @@ mod env_vars;
 mod sections;
 
 pub use sections::{
-    AccountConfig, DispatchConfig, RetryConfig, RouteConfig, ServerConfig, StorageConfig,
+    AccountConfig, DispatchConfig, ReasonType, RetryConfig, RouteConfig, ServerConfig,
+    StorageConfig,
 };
 
 use crate::handler::HandlerConfig;

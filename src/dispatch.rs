@@ -7,9 +7,12 @@ use crate::config::{DispatchConfig, RetryConfig};
 use crate::document::EventDocument;
 use crate::event::LeverEvent;
 use crate::handler::{HandlerContext, HandlerRegistry, Outcome};
-use crate::route::{order_key, Router};
+use crate::lookup::{Lookup, LookupError, NoLookup};
+use crate::route::{order_key, Facts, Needs, Router};
 use crate::store::now_millis;
-use crate::store::{Attempt, AttemptOutcome, ClaimedJob, NewJob, NextStep, Routing, Store};
+use crate::store::{
+    Attempt, AttemptOutcome, ClaimedJob, NewJob, NextStep, Routing, Store, StoreError, StoredEvent,
+};
 use futures_util::FutureExt;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -23,6 +26,17 @@ const IDLE_POLL: Duration = Duration::from_secs(5);
 const STORE_ERROR_PAUSE: Duration = Duration::from_secs(1);
 /// Events routed per store read.
 const ROUTE_BATCH: usize = 256;
+/// Pause before routing again events whose lookups failed (the Data API was down).
+const LOOKUP_RETRY_PAUSE: Duration = Duration::from_secs(5);
+
+/// What one routing round did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoutedBatch {
+    /// Events routed (to handlers or to none).
+    pub routed: usize,
+    /// Events left unrouted because a lookup failed; they are tried again shortly.
+    pub waiting: usize,
+}
 
 /// Everything the background tasks share.
 #[derive(Clone)]
@@ -30,6 +44,7 @@ pub struct Dispatcher {
     store: Arc<dyn Store>,
     handlers: HandlerRegistry,
     router: Router,
+    lookup: Arc<dyn Lookup>,
     dispatch: DispatchConfig,
     retry: RetryConfig,
     /// Rung by intake when an event was stored.
@@ -51,11 +66,19 @@ impl Dispatcher {
             store,
             handlers,
             router,
+            lookup: Arc::new(NoLookup),
             dispatch,
             retry,
             route_wake: Arc::new(Notify::new()),
             work_wake: Arc::new(Notify::new()),
         }
+    }
+
+    /// Answers stage names and archive reason types from `lookup` (by default nothing is
+    /// known, and stage filters match ids only).
+    pub fn with_lookup(mut self, lookup: Arc<dyn Lookup>) -> Self {
+        self.lookup = lookup;
+        self
     }
 
     /// The bell intake rings after storing an event.
@@ -66,54 +89,135 @@ impl Dispatcher {
     /// Routes stored events into jobs until `stop` turns true.
     pub async fn run_router(self, mut stop: watch::Receiver<bool>) {
         while !*stop.borrow() {
-            match self.route_pending().await {
-                Ok(0) => {
-                    tokio::select! {
-                        _ = self.route_wake.notified() => {}
-                        _ = tokio::time::sleep(IDLE_POLL) => {}
-                        _ = stop.changed() => {}
+            let pause = match self.route_pending().await {
+                Ok(batch) => {
+                    if batch.routed > 0 {
+                        self.work_wake.notify_one();
+                    }
+                    if batch.waiting > 0 {
+                        Some(LOOKUP_RETRY_PAUSE)
+                    } else if batch.routed == 0 {
+                        Some(IDLE_POLL)
+                    } else {
+                        None
                     }
                 }
-                Ok(_) => self.work_wake.notify_one(),
                 Err(e) => {
                     error!(error = %e, "routing failed; retrying");
-                    tokio::time::sleep(STORE_ERROR_PAUSE).await;
+                    Some(STORE_ERROR_PAUSE)
+                }
+            };
+            if let Some(pause) = pause {
+                tokio::select! {
+                    _ = self.route_wake.notified() => {}
+                    _ = tokio::time::sleep(pause) => {}
+                    _ = stop.changed() => {}
                 }
             }
         }
     }
 
-    /// Routes one batch of stored events; returns how many.
-    pub async fn route_pending(&self) -> Result<usize, crate::store::StoreError> {
+    /// Routes one batch of stored events.
+    pub async fn route_pending(&self) -> Result<RoutedBatch, StoreError> {
         let events = self.store.unrouted(ROUTE_BATCH).await?;
         let run_at = now_millis();
-        let routed: Vec<Routing> = events
-            .iter()
-            .map(|event| {
-                let typed = match LeverEvent::decode(&event.event, &event.data) {
-                    Ok(typed) => Some(typed),
-                    Err(e) => {
-                        warn!(event_id = %event.id, error = %e, "data did not decode; only routes without stage filters apply");
-                        None
-                    }
-                };
-                let jobs = self
-                    .router
-                    .handlers_for(&event.event, typed.as_ref())
-                    .into_iter()
-                    .map(|handler| NewJob {
-                        order_key: order_key(event, &handler),
-                        handler,
-                        run_at,
-                    })
-                    .collect();
-                Routing { event: event.id.clone(), seq: event.seq, jobs }
-            })
-            .collect();
+        let mut routed = Vec::with_capacity(events.len());
+        let mut waiting = 0;
+        for event in &events {
+            let typed = match LeverEvent::decode(&event.event, &event.data) {
+                Ok(typed) => Some(typed),
+                Err(e) => {
+                    warn!(event_id = %event.id, error = %e, "data did not decode; only routes without stage filters or meanings apply");
+                    None
+                }
+            };
+            let needs = self.router.needs(&event.event, typed.as_ref());
+            let facts = match self.facts(event, typed.as_ref(), needs).await {
+                Ok(facts) => facts,
+                Err(e) => {
+                    warn!(event_id = %event.id, error = %e, "routing this event waits until the lookup succeeds");
+                    waiting += 1;
+                    continue;
+                }
+            };
+            let mut jobs = Vec::new();
+            for matched in self
+                .router
+                .handlers_for(&event.event, typed.as_ref(), &facts)
+            {
+                if matched.as_hire && !self.first_hire(event, &matched.handler).await? {
+                    continue;
+                }
+                jobs.push(NewJob {
+                    order_key: order_key(event, &matched.handler),
+                    handler: matched.handler,
+                    run_at,
+                });
+            }
+            routed.push(Routing {
+                event: event.id.clone(),
+                seq: event.seq,
+                jobs,
+            });
+        }
+        let count = routed.len();
         if !routed.is_empty() {
             self.store.route(routed).await?;
         }
-        Ok(events.len())
+        Ok(RoutedBatch {
+            routed: count,
+            waiting,
+        })
+    }
+
+    /// Looks up what routing `event` needs beyond its payload.
+    async fn facts(
+        &self,
+        event: &StoredEvent,
+        typed: Option<&LeverEvent>,
+        needs: Needs,
+    ) -> Result<Facts, LookupError> {
+        let mut facts = Facts::default();
+        let Some(typed) = typed else {
+            return Ok(facts);
+        };
+        let account = &event.account;
+        if needs.stage_names {
+            if let Some(to) = typed.to_stage() {
+                facts.to_stage_name = self.lookup.stage_name(account, to.as_str()).await?;
+            }
+            if let Some(from) = typed.from_stage() {
+                facts.from_stage_name = self.lookup.stage_name(account, from.as_str()).await?;
+            }
+        }
+        if needs.reason_type {
+            if let LeverEvent::CandidateArchiveChange(change) = typed {
+                let reason = change.to_archived.as_ref().and_then(|a| a.reason.as_ref());
+                if let Some(reason) = reason {
+                    facts.reason_type = self.lookup.reason_type(account, reason.as_str()).await?;
+                }
+            }
+        }
+        Ok(facts)
+    }
+
+    /// Claims the hire of `event`'s opportunity for `handler`; false when another event
+    /// (Lever may send `candidateHired` and a hired archive) already took it.
+    async fn first_hire(&self, event: &StoredEvent, handler: &str) -> Result<bool, StoreError> {
+        let Some(opportunity) = &event.opportunity_id else {
+            return Ok(true);
+        };
+        let key = format!("hire/{}/{opportunity}/{handler}", event.account);
+        let mine = serde_json::Value::String(event.id.to_string());
+        match self.store.insert_record(&key, mine.clone()).await? {
+            None => Ok(true),
+            // Routing the same event again (after a crash) keeps its job.
+            Some(existing) if existing == mine => Ok(true),
+            Some(existing) => {
+                info!(event_id = %event.id, %handler, first = %existing, "hire already delivered to this handler by an earlier event; no new job");
+                Ok(false)
+            }
+        }
     }
 
     /// Runs jobs with `[dispatch] workers` at once until `stop` turns true, then waits up

@@ -9,7 +9,8 @@
 //! - [`intake`] decides what a delivery is (accept, test, reject) before anything is stored;
 //! - [`store`] keeps events and jobs durably ([`store::SledStore`] by default), deduplicated;
 //! - [`event`] decodes `data` into typed [`LeverEvent`]s;
-//! - [`route`] matches events to handlers from `[[routes]]` (pure);
+//! - [`route`] matches events to handlers from `[[routes]]` (pure), with stage names and
+//!   archive reason types from [`lookup`];
 //! - [`dispatch`] runs jobs: per-opportunity order, retries with backoff, dead letters;
 //! - [`handler`] is the plugin API and the built-in `command` and `http` handlers;
 //! - [`server`] is the HTTP edge and [`app`] wires everything and handles shutdown;
@@ -48,6 +49,7 @@ pub mod envelope;
 pub mod event;
 pub mod handler;
 pub mod intake;
+pub mod lookup;
 pub mod route;
 pub mod sample;
 pub mod server;

@@ -1,8 +1,54 @@
 //! Routing: which handlers get a job for an event, from the `[[routes]]` rules (pure).
+//!
+//! Besides Lever's event names, a route can name a *meaning*: `hired` (a
+//! `candidateHired`, or an archive with a reason of type hired), `archived` (optionally
+//! only one [`ReasonType`]) and `unarchived`. Stage filters take a stage id or its name.
+//! Names and reason types are not in the payload; the dispatcher looks them up through
+//! the Data API and hands them in as [`Facts`], so this module stays pure.
 
+pub use crate::config::ReasonType;
 use crate::config::RouteConfig;
 use crate::event::LeverEvent;
 use crate::store::StoredEvent;
+
+/// The meaning "an opportunity was hired", whichever event said so.
+pub const MEANING_HIRED: &str = "hired";
+/// The meaning "an opportunity was archived" (with `reason_type` to pick hires or the rest).
+pub const MEANING_ARCHIVED: &str = "archived";
+/// The meaning "an archived opportunity became active again".
+pub const MEANING_UNARCHIVED: &str = "unarchived";
+/// Every meaning a route may name in `events`.
+pub const MEANINGS: [&str; 3] = [MEANING_HIRED, MEANING_ARCHIVED, MEANING_UNARCHIVED];
+
+/// What routing knows about an event beyond its payload (looked up per account).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Facts {
+    /// The name of the stage a stage change went to.
+    pub to_stage_name: Option<String>,
+    /// The name of the stage a stage change came from.
+    pub from_stage_name: Option<String>,
+    /// The type of the reason an opportunity was archived with.
+    pub reason_type: Option<ReasonType>,
+}
+
+/// Which [`Facts`] an event's routing depends on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Needs {
+    /// Some route filters stages by something other than the ids in the payload.
+    pub stage_names: bool,
+    /// Some route asks about hires or archive reason types, and the event is an archive.
+    pub reason_type: bool,
+}
+
+/// One handler an event goes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteMatch {
+    /// The handler's name.
+    pub handler: String,
+    /// Matched only through the `hired` meaning: such a handler hears of each
+    /// opportunity's hire once, however many events Lever sends about it.
+    pub as_hire: bool,
+}
 
 /// The compiled `[[routes]]`.
 #[derive(Debug, Clone, Default)]
@@ -18,33 +64,129 @@ impl Router {
         }
     }
 
+    /// Which facts routing this event needs looked up.
+    pub fn needs(&self, event_name: &str, typed: Option<&LeverEvent>) -> Needs {
+        let mut needs = Needs::default();
+        match typed {
+            Some(LeverEvent::CandidateStageChange(change)) => {
+                let ids = [
+                    Some(change.to_stage.as_str()),
+                    change.from_stage.as_ref().map(|s| s.as_str()),
+                ];
+                needs.stage_names = self.routes.iter().any(|route| {
+                    names_event(route, event_name)
+                        && [&route.to_stage, &route.from_stage]
+                            .into_iter()
+                            .flatten()
+                            .any(|wanted| !ids.contains(&Some(wanted.as_str())))
+                });
+            }
+            Some(LeverEvent::CandidateArchiveChange(change)) => {
+                let has_reason = change
+                    .to_archived
+                    .as_ref()
+                    .is_some_and(|a| a.reason.is_some());
+                needs.reason_type = has_reason
+                    && self.routes.iter().any(|route| {
+                        route.reason_type.is_some()
+                            || route.events.iter().any(|e| e == MEANING_HIRED)
+                    });
+            }
+            _ => {}
+        }
+        needs
+    }
+
     /// The handlers an event goes to, each once, in the order routes name them.
     ///
     /// `typed` is the decoded event, or `None` when its data did not decode; then only
-    /// routes without stage filters can match.
-    pub fn handlers_for(&self, event_name: &str, typed: Option<&LeverEvent>) -> Vec<String> {
-        let mut handlers: Vec<String> = Vec::new();
+    /// routes without stage filters or meanings can match.
+    pub fn handlers_for(
+        &self,
+        event_name: &str,
+        typed: Option<&LeverEvent>,
+        facts: &Facts,
+    ) -> Vec<RouteMatch> {
+        let mut matched: Vec<RouteMatch> = Vec::new();
         for route in &self.routes {
-            if matches(route, event_name, typed) && !handlers.contains(&route.handler) {
-                handlers.push(route.handler.clone());
+            let Some(how) = route_matches(route, event_name, typed, facts) else {
+                continue;
+            };
+            let as_hire = how == How::HireMeaning;
+            match matched.iter_mut().find(|m| m.handler == route.handler) {
+                Some(existing) => existing.as_hire &= as_hire,
+                None => matched.push(RouteMatch {
+                    handler: route.handler.clone(),
+                    as_hire,
+                }),
             }
         }
-        handlers
+        matched
     }
 }
 
-fn matches(route: &RouteConfig, event_name: &str, typed: Option<&LeverEvent>) -> bool {
-    let named = route.events.iter().any(|e| e == "*" || e == event_name);
-    if !named {
-        return false;
-    }
-    let stage_ok = |wanted: &Option<String>, actual: Option<&str>| match wanted {
-        None => true,
-        Some(wanted) => actual == Some(wanted.as_str()),
+/// How a route matched an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum How {
+    /// By the event's own name, or `*`.
+    Name,
+    /// Only through the `hired` meaning.
+    HireMeaning,
+    /// Through another meaning.
+    OtherMeaning,
+}
+
+fn names_event(route: &RouteConfig, event_name: &str) -> bool {
+    route.events.iter().any(|e| e == "*" || e == event_name)
+}
+
+fn route_matches(
+    route: &RouteConfig,
+    event_name: &str,
+    typed: Option<&LeverEvent>,
+    facts: &Facts,
+) -> Option<How> {
+    let how = if names_event(route, event_name) {
+        How::Name
+    } else {
+        let archive = match typed {
+            Some(LeverEvent::CandidateArchiveChange(change)) => Some(change),
+            _ => None,
+        };
+        let archived = archive.is_some_and(|c| c.to_archived.is_some());
+        let hired = matches!(typed, Some(LeverEvent::CandidateHired(_)))
+            || (archived && facts.reason_type == Some(ReasonType::Hired));
+        let by_meaning = |meaning: &str| route.events.iter().any(|e| e == meaning);
+        if by_meaning(MEANING_HIRED) && hired {
+            How::HireMeaning
+        } else if (by_meaning(MEANING_ARCHIVED) && archived)
+            || (by_meaning(MEANING_UNARCHIVED) && archive.is_some_and(|c| c.is_unarchive()))
+        {
+            How::OtherMeaning
+        } else {
+            return None;
+        }
     };
-    let to_stage = typed.and_then(LeverEvent::to_stage).map(|s| s.as_str());
-    let from_stage = typed.and_then(LeverEvent::from_stage).map(|s| s.as_str());
-    stage_ok(&route.to_stage, to_stage) && stage_ok(&route.from_stage, from_stage)
+    if let Some(wanted) = route.reason_type {
+        if facts.reason_type != Some(wanted) {
+            return None;
+        }
+    }
+    let to = typed.and_then(LeverEvent::to_stage).map(|s| s.as_str());
+    let from = typed.and_then(LeverEvent::from_stage).map(|s| s.as_str());
+    let stages_ok = stage_matches(&route.to_stage, to, facts.to_stage_name.as_deref())
+        && stage_matches(&route.from_stage, from, facts.from_stage_name.as_deref());
+    stages_ok.then_some(how)
+}
+
+/// A stage filter matches the stage's id exactly or its name, ignoring case and
+/// surrounding spaces.
+fn stage_matches(wanted: &Option<String>, id: Option<&str>, name: Option<&str>) -> bool {
+    let Some(wanted) = wanted else {
+        return true;
+    };
+    id == Some(wanted.as_str())
+        || name.is_some_and(|name| name.trim().eq_ignore_ascii_case(wanted.trim()))
 }
 
 /// The key that keeps one handler's jobs for one opportunity (else one contact) in order.
@@ -77,14 +219,51 @@ mod tests {
             events: events.iter().map(|s| s.to_string()).collect(),
             to_stage: to_stage.map(str::to_owned),
             from_stage: from_stage.map(str::to_owned),
+            reason_type: None,
             handler: handler.to_owned(),
         }
     }
 
+    fn decode(event: &str, data: &str) -> LeverEvent {
+        let raw = RawValue::from_string(data.to_owned()).unwrap();
+        LeverEvent::decode(event, &raw).unwrap()
+    }
+
     fn stage_change(from: &str, to: &str) -> LeverEvent {
-        let data = format!(r#"{{"opportunityId":"o1","fromStageId":"{from}","toStageId":"{to}"}}"#);
-        let raw = RawValue::from_string(data).unwrap();
-        LeverEvent::decode("candidateStageChange", &raw).unwrap()
+        decode(
+            "candidateStageChange",
+            &format!(r#"{{"opportunityId":"o1","fromStageId":"{from}","toStageId":"{to}"}}"#),
+        )
+    }
+
+    fn archived(reason: Option<&str>) -> LeverEvent {
+        let to = match reason {
+            Some(r) => format!(r#"{{"archivedAt":1717171799000,"reason":"{r}"}}"#),
+            None => "null".to_owned(),
+        };
+        decode(
+            "candidateArchiveChange",
+            &format!(r#"{{"opportunityId":"o1","fromArchived":null,"toArchived":{to}}}"#),
+        )
+    }
+
+    fn hired() -> LeverEvent {
+        decode("candidateHired", r#"{"opportunityId":"o1"}"#)
+    }
+
+    fn names(matches: Vec<RouteMatch>) -> Vec<String> {
+        matches.into_iter().map(|m| m.handler).collect()
+    }
+
+    fn no_facts() -> Facts {
+        Facts::default()
+    }
+
+    fn reason(reason_type: ReasonType) -> Facts {
+        Facts {
+            reason_type: Some(reason_type),
+            ..Facts::default()
+        }
     }
 
     #[test]
@@ -100,13 +279,171 @@ mod tests {
         ]);
         let event = stage_change("screen", "bgc");
         assert_eq!(
-            router.handlers_for("candidateStageChange", Some(&event)),
+            names(router.handlers_for("candidateStageChange", Some(&event), &no_facts())),
             ["bgcheck", "left-screen"]
         );
         let other = stage_change("onsite", "offer");
         assert!(router
-            .handlers_for("candidateStageChange", Some(&other))
+            .handlers_for("candidateStageChange", Some(&other), &no_facts())
             .is_empty());
+    }
+
+    #[test]
+    fn stage_filters_match_the_looked_up_name_ignoring_case_and_spaces() {
+        let router = Router::new(&[route(
+            &["candidateStageChange"],
+            Some("Background Check"),
+            None,
+            "bgcheck",
+        )]);
+        let event = stage_change("9f1c", "7c26");
+        let facts = |name: &str| Facts {
+            to_stage_name: Some(name.to_owned()),
+            ..Facts::default()
+        };
+        assert_eq!(
+            names(router.handlers_for(
+                "candidateStageChange",
+                Some(&event),
+                &facts(" background check ")
+            )),
+            ["bgcheck"]
+        );
+        assert!(router
+            .handlers_for("candidateStageChange", Some(&event), &facts("Onsite"))
+            .is_empty());
+        assert!(
+            router
+                .handlers_for("candidateStageChange", Some(&event), &no_facts())
+                .is_empty(),
+            "an unknown name never matches"
+        );
+    }
+
+    #[test]
+    fn stage_names_are_needed_only_when_a_filter_is_not_one_of_the_payload_ids() {
+        let by_id = Router::new(&[route(&["candidateStageChange"], Some("bgc"), None, "h")]);
+        let by_name = Router::new(&[route(
+            &["candidateStageChange"],
+            Some("Background Check"),
+            None,
+            "h",
+        )]);
+        let into_bgc = stage_change("screen", "bgc");
+        assert!(
+            !by_id
+                .needs("candidateStageChange", Some(&into_bgc))
+                .stage_names
+        );
+        assert!(
+            by_id
+                .needs("candidateStageChange", Some(&stage_change("a", "b")))
+                .stage_names
+        );
+        assert!(
+            by_name
+                .needs("candidateStageChange", Some(&into_bgc))
+                .stage_names
+        );
+        assert!(!by_name.needs("candidateHired", Some(&hired())).stage_names);
+    }
+
+    #[test]
+    fn hired_means_candidate_hired_or_an_archive_with_a_hired_reason() {
+        let router = Router::new(&[route(&["hired"], None, None, "hris")]);
+        let hire = router.handlers_for("candidateHired", Some(&hired()), &no_facts());
+        assert_eq!(
+            hire,
+            [RouteMatch {
+                handler: "hris".into(),
+                as_hire: true
+            }]
+        );
+        let archive = archived(Some("r-hired"));
+        assert!(
+            router
+                .needs("candidateArchiveChange", Some(&archive))
+                .reason_type
+        );
+        assert_eq!(
+            names(router.handlers_for(
+                "candidateArchiveChange",
+                Some(&archive),
+                &reason(ReasonType::Hired)
+            )),
+            ["hris"]
+        );
+        assert!(router
+            .handlers_for(
+                "candidateArchiveChange",
+                Some(&archive),
+                &reason(ReasonType::NonHired)
+            )
+            .is_empty());
+        assert!(
+            router
+                .handlers_for("candidateArchiveChange", Some(&archive), &no_facts())
+                .is_empty(),
+            "an archive whose reason type is unknown is not taken for a hire"
+        );
+    }
+
+    #[test]
+    fn archived_with_a_reason_type_and_unarchived() {
+        let mut rejected = route(&["archived"], None, None, "cancel");
+        rejected.reason_type = Some(ReasonType::NonHired);
+        let router = Router::new(&[
+            rejected,
+            route(&["archived"], None, None, "any-archive"),
+            route(&["unarchived"], None, None, "reopen"),
+        ]);
+        let archive = archived(Some("r1"));
+        assert_eq!(
+            names(router.handlers_for(
+                "candidateArchiveChange",
+                Some(&archive),
+                &reason(ReasonType::NonHired)
+            )),
+            ["cancel", "any-archive"]
+        );
+        assert_eq!(
+            names(router.handlers_for(
+                "candidateArchiveChange",
+                Some(&archive),
+                &reason(ReasonType::Hired)
+            )),
+            ["any-archive"]
+        );
+        assert_eq!(
+            names(router.handlers_for(
+                "candidateArchiveChange",
+                Some(&archived(None)),
+                &no_facts()
+            )),
+            ["reopen"]
+        );
+        assert!(
+            router
+                .handlers_for("candidateHired", Some(&hired()), &no_facts())
+                .is_empty(),
+            "archived does not include candidateHired"
+        );
+    }
+
+    #[test]
+    fn a_handler_also_named_by_event_is_not_deduplicated_as_a_hire() {
+        let router = Router::new(&[
+            route(&["hired"], None, None, "hris"),
+            route(&["candidateHired"], None, None, "hris"),
+        ]);
+        let matched = router.handlers_for("candidateHired", Some(&hired()), &no_facts());
+        assert_eq!(
+            matched,
+            [RouteMatch {
+                handler: "hris".into(),
+                as_hire: false
+            }]
+        );
     }
 
     #[test]
@@ -115,8 +452,14 @@ mod tests {
             route(&["*"], None, None, "all"),
             route(&["candidateHired"], None, None, "hris"),
         ]);
-        assert_eq!(router.handlers_for("somethingNew", None), ["all"]);
-        assert_eq!(router.handlers_for("candidateHired", None), ["all", "hris"]);
+        assert_eq!(
+            names(router.handlers_for("somethingNew", None, &no_facts())),
+            ["all"]
+        );
+        assert_eq!(
+            names(router.handlers_for("candidateHired", None, &no_facts())),
+            ["all", "hris"]
+        );
     }
 
     #[test]
@@ -126,17 +469,28 @@ mod tests {
             route(&["*"], None, None, "notify"),
         ]);
         assert_eq!(
-            router.handlers_for("candidateStageChange", Some(&stage_change("a", "b"))),
+            names(router.handlers_for(
+                "candidateStageChange",
+                Some(&stage_change("a", "b")),
+                &no_facts()
+            )),
             ["notify"]
         );
     }
 
     #[test]
-    fn undecodable_data_matches_only_routes_without_stage_filters() {
+    fn undecodable_data_matches_only_routes_without_stage_filters_or_meanings() {
         let router = Router::new(&[
             route(&["candidateStageChange"], Some("bgc"), None, "bgcheck"),
             route(&["candidateStageChange"], None, None, "log"),
+            route(&["hired"], None, None, "hris"),
         ]);
-        assert_eq!(router.handlers_for("candidateStageChange", None), ["log"]);
+        assert_eq!(
+            names(router.handlers_for("candidateStageChange", None, &no_facts())),
+            ["log"]
+        );
+        assert!(router
+            .handlers_for("candidateHired", None, &no_facts())
+            .is_empty());
     }
 }

@@ -2,6 +2,7 @@
 
 use super::{duration, ConfigProblem};
 use crate::event::KNOWN_EVENTS;
+use crate::route::{MEANINGS, MEANING_ARCHIVED};
 use crate::signature::SigningTokens;
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -239,16 +240,30 @@ impl RetryConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RouteConfig {
-    /// Event names, or `*` for all.
+    /// Lever event names, the meanings `hired`, `archived` and `unarchived`, or `*` for all.
     pub events: Vec<String>,
-    /// Only stage changes into this stage (by stage id in this version).
+    /// Only stage changes into this stage: its name (resolved per account through the
+    /// Data API) or its id.
     #[serde(default)]
     pub to_stage: Option<String>,
-    /// Only stage changes out of this stage.
+    /// Only stage changes out of this stage (name or id).
     #[serde(default)]
     pub from_stage: Option<String>,
+    /// With `events = ["archived"]`: only archives whose reason is of this type.
+    #[serde(default)]
+    pub reason_type: Option<ReasonType>,
     /// The handler that gets a job for each matching event.
     pub handler: String,
+}
+
+/// The type of an archive reason, as Lever classifies it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReasonType {
+    /// The opportunity was hired.
+    Hired,
+    /// Any other archive: rejected, withdrew, ….
+    NonHired,
 }
 
 impl RouteConfig {
@@ -282,6 +297,12 @@ impl RouteConfig {
                 "stage filters only apply to candidateStageChange; set events = [\"candidateStageChange\"]",
             ));
         }
+        if self.reason_type.is_some() && !self.events.iter().all(|e| e == MEANING_ARCHIVED) {
+            problems.push(ConfigProblem::new(
+                format!("{path}.reason_type"),
+                "reason_type only applies to events = [\"archived\"] (for hires, events = [\"hired\"] also covers candidateHired)",
+            ));
+        }
     }
 
     /// Event names in this route that are not among Lever's documented ten (kept, but worth a warning).
@@ -289,6 +310,6 @@ impl RouteConfig {
         self.events
             .iter()
             .map(String::as_str)
-            .filter(|e| *e != "*" && !KNOWN_EVENTS.contains(e))
+            .filter(|e| *e != "*" && !KNOWN_EVENTS.contains(e) && !MEANINGS.contains(e))
     }
 }

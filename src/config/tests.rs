@@ -453,3 +453,28 @@ fn the_quickstart_example_parses_without_problems() {
     }
     assert!(metadata.is_file());
 }
+
+#[test]
+fn archived_routes_take_a_reason_type_and_other_routes_do_not() {
+    let text = format!(
+        "{LEVER}[[routes]]\nevents = [\"archived\"]\nreason_type = \"non-hired\"\nhandler = \"cancel\"\n"
+    );
+    let config = parse_with_plugins(&text, &["cancel"]).unwrap();
+    assert_eq!(
+        config.routes[0].reason_type,
+        Some(crate::config::ReasonType::NonHired)
+    );
+
+    let text = format!(
+        "{LEVER}[[routes]]\nevents = [\"hired\"]\nreason_type = \"hired\"\nhandler = \"cancel\"\n"
+    );
+    let problems = parse_with_plugins(&text, &["cancel"]).unwrap_err().problems;
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].path, "routes[0].reason_type");
+
+    let text = format!(
+        "{LEVER}[[routes]]\nevents = [\"archived\"]\nreason_type = \"fired\"\nhandler = \"cancel\"\n"
+    );
+    let problems = parse_with_plugins(&text, &["cancel"]).unwrap_err().problems;
+    assert_eq!(problems[0].path, "routes[0].reason_type", "{problems:?}");
+}

@@ -33,6 +33,7 @@ pub mod routing;
 
 /// Defines one `#[tokio::test]` per contract test, each on a store from `$factory`
 /// (an `async fn() -> Arc<dyn Store>`).
+#[allow(unused_macros)] // Test binaries that only use the fixtures.
 macro_rules! store_contract {
     ($factory:path) => {
         $crate::contract::store_contract!(@tests $factory;
@@ -79,4 +80,5 @@ macro_rules! store_contract {
         )*
     };
 }
+#[allow(unused_imports)]
 pub(crate) use store_contract;
