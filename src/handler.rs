@@ -20,6 +20,7 @@
 
 pub mod command;
 pub mod http;
+pub mod provider;
 
 pub use async_trait::async_trait;
 pub use command::{CommandConfig, CommandHandler};

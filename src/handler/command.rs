@@ -189,6 +189,8 @@ struct Run {
     /// `None` when the program ran past its timeout and was killed.
     status: Option<ExitStatus>,
     retry_after: Option<Duration>,
+    /// The start of stdout (a provider's answer).
+    stdout: Vec<u8>,
     stderr: String,
 }
 
@@ -203,14 +205,20 @@ impl CommandHandler {
     }
 
     fn command(&self, doc: &EventDocument) -> Command {
+        self.command_with(&[
+            ("LEVER_HOOKS_EVENT", &doc.event),
+            ("LEVER_HOOKS_EVENT_ID", doc.id.as_str()),
+            ("LEVER_HOOKS_ATTEMPT", &doc.attempt.to_string()),
+            ("LEVER_HOOKS_IDEMPOTENCY_KEY", &doc.idempotency_key),
+        ])
+    }
+
+    fn command_with(&self, vars: &[(&str, &str)]) -> Command {
         let mut command = Command::new(&self.program);
         command
             .args(&self.config.args)
             .envs(&self.config.env)
-            .env("LEVER_HOOKS_EVENT", &doc.event)
-            .env("LEVER_HOOKS_EVENT_ID", doc.id.as_str())
-            .env("LEVER_HOOKS_ATTEMPT", doc.attempt.to_string())
-            .env("LEVER_HOOKS_IDEMPOTENCY_KEY", &doc.idempotency_key)
+            .envs(vars.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -244,11 +252,12 @@ impl CommandHandler {
         };
         feed.abort();
         let deadline = tokio::time::Instant::now() + OUTPUT_GRACE;
-        let retry_after = finish_by(deadline, scan).await.flatten();
+        let stdout = finish_by(deadline, scan).await.unwrap_or_default();
         let stderr = finish_by(deadline, tail).await.unwrap_or_default();
         Ok(Run {
             status,
-            retry_after,
+            retry_after: stdout.retry_after,
+            stdout: stdout.captured,
             stderr,
         })
     }
@@ -274,6 +283,31 @@ impl CommandHandler {
                     humantime::format_duration(self.config.timeout)
                 )),
             },
+        }
+    }
+}
+
+impl CommandHandler {
+    /// Runs the program with `input` on stdin and `vars` in its environment, as a
+    /// provider: its stdout when it exits 0, else the outcome of the failed run.
+    pub(crate) async fn exchange(
+        &self,
+        input: Vec<u8>,
+        vars: &[(&str, &str)],
+    ) -> Result<Vec<u8>, Outcome> {
+        let child = self.command_with(vars).spawn().map_err(|e| {
+            Outcome::retry(format!("could not start `{}`: {e}", self.program.display()))
+        })?;
+        let run = self
+            .run(child, input)
+            .await
+            .map_err(|e| Outcome::retry(format!("running `{}`: {e}", self.program.display())))?;
+        if !run.stderr.is_empty() {
+            info!(program = %self.program.display(), stderr = %run.stderr, "provider stderr");
+        }
+        match self.outcome(&run) {
+            Outcome::Done => Ok(run.stdout),
+            failed => Err(failed),
         }
     }
 }

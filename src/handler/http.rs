@@ -22,6 +22,8 @@ use signing::{signature_headers, signing_key};
 const USER_AGENT: &str = concat!("lever-hooks/", env!("CARGO_PKG_VERSION"));
 /// The longest `Retry-After` honoured; the dispatcher also caps it at `[retry] max_backoff`.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
+/// The largest answer read from a provider.
+const MAX_ANSWER_BYTES: usize = 1024 * 1024;
 /// How much of a failed response's body goes into the reason.
 const BODY_SNIPPET_BYTES: usize = 300;
 /// Headers this handler sets itself; `headers` may not set them.
@@ -189,6 +191,48 @@ impl HttpHandler {
         })
     }
 
+    /// POSTs `body` with `Idempotency-Key: idempotency_key` (and the signature headers
+    /// when a secret is set): the response body on 2xx, else the outcome of the failure.
+    pub(crate) async fn exchange(
+        &self,
+        body: Vec<u8>,
+        idempotency_key: &str,
+    ) -> Result<Vec<u8>, Outcome> {
+        let mut request = self
+            .client
+            .post(self.url.clone())
+            .header(CONTENT_TYPE, "application/json")
+            .header("idempotency-key", idempotency_key);
+        if let Some(key) = &self.key {
+            let timestamp = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_secs();
+            for (name, value) in signature_headers(key, idempotency_key, timestamp, &body) {
+                request = request.header(name, value);
+            }
+        }
+        let mut response = request
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| self.failure(e))?;
+        if !response.status().is_success() {
+            return Err(self.outcome(response).await);
+        }
+        let mut answer = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.failure(e))? {
+            if answer.len() + chunk.len() > MAX_ANSWER_BYTES {
+                return Err(Outcome::retry(format!(
+                    "the answer is larger than {MAX_ANSWER_BYTES} bytes"
+                )));
+            }
+            answer.extend_from_slice(&chunk);
+        }
+        Ok(answer)
+    }
+
+    /// The outcome of a response that was not a success.
     async fn outcome(&self, mut response: reqwest::Response) -> Outcome {
         let status = response.status();
         if status.is_success() {
@@ -228,24 +272,9 @@ impl HttpHandler {
 #[async_trait]
 impl Handler for HttpHandler {
     async fn handle(&self, doc: &EventDocument, ctx: &HandlerContext) -> Result<Outcome, BoxError> {
-        let body = doc.to_json();
-        let mut request = self
-            .client
-            .post(self.url.clone())
-            .header(CONTENT_TYPE, "application/json")
-            .header("idempotency-key", &doc.idempotency_key);
-        if let Some(key) = &self.key {
-            let timestamp = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap_or_default()
-                .as_secs();
-            for (name, value) in signature_headers(key, &doc.idempotency_key, timestamp, &body) {
-                request = request.header(name, value);
-            }
-        }
-        let outcome = match request.body(body).send().await {
-            Ok(response) => self.outcome(response).await,
-            Err(e) => self.failure(e),
+        let outcome = match self.exchange(doc.to_json(), &doc.idempotency_key).await {
+            Ok(_) => Outcome::Done,
+            Err(failed) => failed,
         };
         debug!(handler = %ctx.handler, event_id = %doc.id, attempt = doc.attempt, outcome = ?outcome, "http handler");
         Ok(outcome)

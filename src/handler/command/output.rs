@@ -14,8 +14,22 @@ const STDOUT_LINE_BYTES: usize = 64;
 /// `[retry] max_backoff`).
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
 
-/// Reads stdout to the end and returns the delay of the last `retry-after=SECONDS` line.
-pub(super) async fn scan_stdout(mut out: impl AsyncRead + Unpin) -> Option<Duration> {
+/// Most stdout kept for a provider's JSON answer; a longer answer is cut (and then does
+/// not parse).
+const STDOUT_CAPTURE_BYTES: usize = 1024 * 1024;
+
+/// What a program wrote on stdout.
+#[derive(Debug, Default)]
+pub(super) struct Stdout {
+    /// The delay of the last `retry-after=SECONDS` line.
+    pub retry_after: Option<Duration>,
+    /// The first [`STDOUT_CAPTURE_BYTES`] (a provider's answer).
+    pub captured: Vec<u8>,
+}
+
+/// Reads stdout to the end: the last `retry-after=SECONDS` line and the start of it all.
+pub(super) async fn scan_stdout(mut out: impl AsyncRead + Unpin) -> Stdout {
+    let mut captured = Vec::new();
     let mut found = None;
     let mut line = Vec::with_capacity(STDOUT_LINE_BYTES);
     let mut too_long = false;
@@ -25,6 +39,8 @@ pub(super) async fn scan_stdout(mut out: impl AsyncRead + Unpin) -> Option<Durat
             Ok(0) | Err(_) => break,
             Ok(n) => n,
         };
+        let room = STDOUT_CAPTURE_BYTES.saturating_sub(captured.len());
+        captured.extend_from_slice(&buf[..n.min(room)]);
         for &byte in &buf[..n] {
             if byte == b'\n' {
                 if !too_long {
@@ -42,7 +58,10 @@ pub(super) async fn scan_stdout(mut out: impl AsyncRead + Unpin) -> Option<Durat
     if !too_long {
         found = parse_retry_after(&line).or(found);
     }
-    found
+    Stdout {
+        retry_after: found,
+        captured,
+    }
 }
 
 /// `retry-after=SECONDS` (whole seconds, capped at a day), else `None`.
@@ -116,10 +135,13 @@ mod tests {
     async fn the_last_retry_after_line_wins_and_long_lines_are_skipped() {
         let long = "x".repeat(10_000);
         let out = format!("retry-after=3\n{long}retry-after=9\nretry-after=5");
+        let stdout = scan_stdout(out.as_bytes()).await;
         assert_eq!(
-            scan_stdout(out.as_bytes()).await,
-            Some(Duration::from_secs(5))
+            stdout.captured,
+            out.as_bytes(),
+            "all of it is kept for the answer"
         );
+        assert_eq!(stdout.retry_after, Some(Duration::from_secs(5)));
     }
 
     #[tokio::test]
