@@ -157,7 +157,7 @@ pub enum FakeLeverError {
 }
 
 /// How to start a fake.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct FakeLeverOptions {
     /// The account's data.
     pub fixture: Fixture,
@@ -169,6 +169,19 @@ pub struct FakeLeverOptions {
     pub signing_tokens: BTreeMap<String, String>,
     /// `(per second, burst)` per credential; `None` turns the rate limit off.
     pub rate_limit: Option<(u32, u32)>,
+}
+
+impl std::fmt::Debug for FakeLeverOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Event names only: a signing token may be the one a real lever-hooks uses.
+        let events: Vec<&String> = self.signing_tokens.keys().collect();
+        f.debug_struct("FakeLeverOptions")
+            .field("listen", &self.listen)
+            .field("webhook_url", &self.webhook_url)
+            .field("signing_tokens_for", &events)
+            .field("rate_limit", &self.rate_limit)
+            .finish_non_exhaustive()
+    }
 }
 
 impl FakeLeverOptions {
@@ -325,5 +338,52 @@ impl FakeLever {
         self.server.stop(true).await;
         let _ = self.serving.await;
         self.outbox.stop().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options() -> FakeLeverOptions {
+        FakeLeverOptions::new(Fixture::default())
+    }
+
+    #[test]
+    fn a_webhook_url_without_a_signing_token_is_refused() {
+        let mut options = options();
+        options.webhook_url = Some("http://127.0.0.1:8080/webhooks/lever".into());
+        assert!(matches!(options.check(), Err(FakeLeverError::Options(_))));
+        options.signing_tokens.insert("default".into(), "t".into());
+        assert!(options.check().is_ok());
+    }
+
+    #[test]
+    fn a_signing_token_for_an_unknown_event_is_refused() {
+        let mut options = options();
+        options
+            .signing_tokens
+            .insert("candidateCreated".into(), "t".into());
+        assert!(options.check().is_err());
+    }
+
+    #[test]
+    fn a_zero_rate_limit_is_refused() {
+        let mut options = options();
+        options.rate_limit = Some((0, 20));
+        assert!(options.check().is_err());
+    }
+
+    #[test]
+    fn debug_shows_which_events_have_tokens_but_not_the_tokens() {
+        let mut options = options();
+        options
+            .signing_tokens
+            .insert("default".into(), "secret-token".into());
+        let debug = format!("{options:?}");
+        assert!(
+            debug.contains("default") && !debug.contains("secret-token"),
+            "{debug}"
+        );
     }
 }

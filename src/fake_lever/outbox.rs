@@ -106,7 +106,7 @@ impl Outbox {
             if token.is_none() {
                 warn!(
                     event,
-                    "no --signing-token for this event: not sent to --webhook-url"
+                    "no signing token for this event: not sent to the webhook URL"
                 );
             }
             token.map(|token| (url.as_str(), token.as_str()))
