@@ -1,7 +1,8 @@
-//! The command line: `serve`, `check-config`, `send` and `bench`, callable from a user's
+//! The command line: `serve`, `check-config`, `send`, `bench` and `fake-lever`, callable from a user's
 //! own binary through [`main_with`] so Rust plugins get the whole CLI for free.
 
 pub mod bench;
+pub mod fake_lever;
 pub mod send;
 
 use crate::config::Config;
@@ -44,6 +45,8 @@ pub enum Command {
     Send(Box<send::SendArgs>),
     /// Measure intake throughput and latency against the framework's own ceiling.
     Bench(bench::BenchArgs),
+    /// Serve a fake Lever (Data API and webhooks out) from a JSON fixture, for local work.
+    FakeLever(fake_lever::FakeLeverArgs),
 }
 
 /// Runs the CLI with the built-in handlers only.
@@ -112,6 +115,7 @@ async fn run(cli: Cli, plugins: HandlerRegistry) -> anyhow::Result<ExitCode> {
         },
         Command::Send(args) => send::run(*args).await,
         Command::Bench(args) => bench::run(args).await,
+        Command::FakeLever(args) => fake_lever::run(args).await,
     }
 }
 

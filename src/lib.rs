@@ -14,7 +14,8 @@
 //! - [`dispatch`] runs jobs: per-opportunity order, retries with backoff, dead letters;
 //! - [`handler`] is the plugin API and the built-in `command` and `http` handlers;
 //! - [`server`] is the HTTP edge and [`app`] wires everything and handles shutdown;
-//! - [`config`] reads the TOML file; [`cli`] is the command line.
+//! - [`config`] reads the TOML file; [`cli`] is the command line;
+//! - [`fake_lever`] is a fake Lever (Data API and webhooks out) for local work and tests.
 //!
 //! A user's own binary can add Rust handlers and keep the whole CLI:
 //!
@@ -47,6 +48,7 @@ pub mod dispatch;
 pub mod document;
 pub mod envelope;
 pub mod event;
+pub mod fake_lever;
 pub mod handler;
 pub mod intake;
 pub mod lookup;
