@@ -48,6 +48,7 @@ pub mod envelope;
 pub mod event;
 pub mod handler;
 pub mod intake;
+pub mod lever;
 pub mod route;
 pub mod sample;
 pub mod server;
