@@ -5,7 +5,8 @@ use std::time::Duration;
 /// A failed Data API call. Messages never contain credentials or tokens.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LeverError {
-    /// 404: the object does not exist (or was deleted). `path` has no query string.
+    /// 404: the object does not exist (or was deleted). `path` has no query string. Also
+    /// returned, without a request, for an empty or dots-only id.
     #[error("not found: {path}")]
     NotFound {
         /// The request path, e.g. `/opportunities/250d8f03-…`.
@@ -31,8 +32,9 @@ pub enum LeverError {
         /// The last `Retry-After`, when Lever sent one.
         retry_after: Option<Duration>,
     },
-    /// 5xx, a timeout or a connection error on every attempt (or on a write that is not
-    /// safe to repeat).
+    /// 5xx, a timeout or a connection error on every attempt (or once, on a write that is
+    /// not safe to repeat); also the OAuth token endpoint being down and the
+    /// [`RefreshTokenStore`](super::RefreshTokenStore) failing.
     #[error("Lever unavailable{}: {message}", status.map(|s| format!(" (HTTP {s})")).unwrap_or_default())]
     Unavailable {
         /// The HTTP status, when there was a response.
@@ -51,8 +53,8 @@ pub enum LeverError {
     /// A success response whose body could not be decoded.
     #[error("unexpected response from Lever: {0}")]
     BadResponse(String),
-    /// The OAuth token endpoint refused to refresh, or the rotated refresh token could not
-    /// be stored. Someone has to re-authorize (or fix the store).
+    /// The OAuth token endpoint refused the refresh token (revoked, expired, or rotated
+    /// by someone else). Someone has to re-authorize the account.
     #[error("Lever OAuth: {0}")]
     Auth(String),
     /// The [`ClientConfig`](super::ClientConfig) cannot work (a bad `api_base`, a zero

@@ -90,7 +90,9 @@ fn id_from_value(v: Value) -> Result<Option<String>, String> {
             Some(Value::String(id)) => Ok(Some(id)),
             _ => Err("an expanded reference has no string `id`".to_owned()),
         },
-        other => Err(format!("expected an id or an object with an id, got {other}")),
+        other => Err(format!(
+            "expected an id or an object with an id, got {other}"
+        )),
     }
 }
 
@@ -192,7 +194,10 @@ mod tests {
     #[test]
     fn millis_accept_numbers_strings_and_null() {
         assert_eq!(at(r#"{"at": 1468953420000}"#).unwrap(), Some(1468953420000));
-        assert_eq!(at(r#"{"at": "1468953420000"}"#).unwrap(), Some(1468953420000));
+        assert_eq!(
+            at(r#"{"at": "1468953420000"}"#).unwrap(),
+            Some(1468953420000)
+        );
         assert_eq!(at(r#"{"at": " 1000 "}"#).unwrap(), Some(1000));
         assert_eq!(at(r#"{"at": 1.7e12}"#).unwrap(), Some(1_700_000_000_000));
         assert_eq!(at(r#"{"at": null}"#).unwrap(), None);
@@ -221,8 +226,8 @@ mod tests {
         assert_eq!(r.one.as_deref(), Some("u1"));
         assert_eq!(r.many, ["u2", "u3"]);
         assert_eq!(r.location.as_deref(), Some("Oakland"));
-        let r: Refs = serde_json::from_str(r#"{"one": "u1", "many": null, "location": "Oakland"}"#)
-            .unwrap();
+        let r: Refs =
+            serde_json::from_str(r#"{"one": "u1", "many": null, "location": "Oakland"}"#).unwrap();
         assert_eq!(r.one.as_deref(), Some("u1"));
         assert!(r.many.is_empty());
         assert_eq!(r.location.as_deref(), Some("Oakland"));

@@ -110,7 +110,10 @@ mod tests {
         .unwrap();
         assert!(reasons[0].is_hired());
         assert_eq!(reasons[1].r#type, ArchiveReasonType::NonHired);
-        assert_eq!(reasons[2].r#type, ArchiveReasonType::Other("withdrawn".into()));
+        assert_eq!(
+            reasons[2].r#type,
+            ArchiveReasonType::Other("withdrawn".into())
+        );
         assert_eq!(reasons[3].r#type, ArchiveReasonType::default());
         assert_eq!(
             serde_json::to_value(&reasons[1]).unwrap()["type"],

@@ -22,7 +22,10 @@ fn the_documented_opportunity_example_decodes() {
     let o = opportunity(OPPORTUNITY);
     assert_eq!(o.id, "250d8f03-738a-4bba-a671-8a3d73477145");
     assert_eq!(o.name.as_deref(), Some("Dana Example"));
-    assert_eq!(o.contact.as_deref(), Some("7f23e772-f2cb-4ebb-b33f-54b872999992"));
+    assert_eq!(
+        o.contact.as_deref(),
+        Some("7f23e772-f2cb-4ebb-b33f-54b872999992")
+    );
     assert_eq!(o.emails, ["dana@example.com"]);
     assert_eq!(o.phones[0].r#type.as_deref(), Some("mobile"));
     assert_eq!(o.phones[0].value.as_deref(), Some("+1 555 0100"));
@@ -33,7 +36,10 @@ fn the_documented_opportunity_example_decodes() {
     assert_eq!(o.stage_changes[0].updated_at, Some(1717171717171));
     assert_eq!(o.archived, None);
     assert!(o.has_tag("BGC: pending"));
-    assert_eq!(o.owner.as_deref(), Some("df0adaa6-172c-4cd6-8520-49b203660fe1"));
+    assert_eq!(
+        o.owner.as_deref(),
+        Some("df0adaa6-172c-4cd6-8520-49b203660fe1")
+    );
     assert_eq!(o.followers.len(), 1);
     assert_eq!(
         o.application().map(|a| a.id.as_str()),
@@ -58,7 +64,10 @@ fn top_level_archive_fields_and_expanded_references_decode() {
             reason: Some("63dd55b2-a99f-4e7b-985f-22c7bf80ab42".into()),
         })
     );
-    assert_eq!(o.contact.as_deref(), Some("1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"));
+    assert_eq!(
+        o.contact.as_deref(),
+        Some("1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d")
+    );
     assert_eq!(
         o.stage,
         Some(Stage {
@@ -124,7 +133,10 @@ fn an_opportunity_with_only_an_id_decodes_and_nulls_are_empty() {
 fn an_opportunity_round_trips_through_its_normalized_json() {
     let o = opportunity(OPPORTUNITY_TOP_LEVEL_ARCHIVE);
     let json = serde_json::to_value(&o).unwrap();
-    assert_eq!(json["archived"]["reason"], "63dd55b2-a99f-4e7b-985f-22c7bf80ab42");
+    assert_eq!(
+        json["archived"]["reason"],
+        "63dd55b2-a99f-4e7b-985f-22c7bf80ab42"
+    );
     assert_eq!(opportunity_data(json), o);
 }
 
@@ -152,9 +164,14 @@ fn the_documented_offers_example_decodes() {
         Some("315b702b-27ec-49ac-89f6-449148fe5764")
     );
     assert_eq!(offer.field_str("job_title"), Some("Backend Engineer"));
-    assert_eq!(offer.field("salary_amount").and_then(|v| v.as_i64()), Some(150000));
     assert_eq!(
-        offer.field("anticipated_start_date").and_then(|v| v.as_i64()),
+        offer.field("salary_amount").and_then(|v| v.as_i64()),
+        Some(150000)
+    );
+    assert_eq!(
+        offer
+            .field("anticipated_start_date")
+            .and_then(|v| v.as_i64()),
         Some(1719792000000)
     );
     assert_eq!(offer.field("custom_equity"), None);

@@ -94,10 +94,16 @@ mod tests {
 
     #[test]
     fn both_create_response_shapes_decode_and_the_token_is_kept_secret() {
-        for data in [webhook_json(), serde_json::json!({ "data": webhook_json() })] {
+        for data in [
+            webhook_json(),
+            serde_json::json!({ "data": webhook_json() }),
+        ] {
             let created = CreatedWebhook::from_data(data).unwrap();
             assert_eq!(created.webhook.id, "0b1f6a3e-2c7d-4f1e-9a55-3f1d2c9e7b10");
-            assert_eq!(created.webhook.event.as_deref(), Some("candidateStageChange"));
+            assert_eq!(
+                created.webhook.event.as_deref(),
+                Some("candidateStageChange")
+            );
             assert_eq!(
                 created.signature_token.as_ref().map(|t| t.expose_secret()),
                 Some(TOKEN)
