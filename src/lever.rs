@@ -8,6 +8,7 @@
 //!   `endpoints` is the typed call per Lever endpoint;
 //! - [`auth`] turns [`Credentials`] into an `Authorization` header and keeps OAuth tokens fresh;
 //! - [`models`] decodes Lever's JSON, accepting the shapes the docs disagree on (§4.9);
+//! - [`directory`] caches an account's stages and archive reasons;
 //! - [`error`] is [`LeverError`], whose [`LeverError::is_retryable`] feeds handler outcomes.
 //!
 //! ```no_run
@@ -25,6 +26,7 @@
 
 pub mod auth;
 pub mod client;
+pub mod directory;
 mod endpoints;
 pub mod error;
 pub mod models;
@@ -36,5 +38,6 @@ mod tests;
 
 pub use auth::{MemoryRefreshTokenStore, RefreshTokenStore};
 pub use client::{ClientConfig, Credentials, LeverClient, OAuthConfig, RateLimit};
+pub use directory::Directory;
 pub use error::LeverError;
 pub use models::*;
