@@ -51,6 +51,7 @@ pub mod event;
 pub mod fake_lever;
 pub mod handler;
 pub mod intake;
+pub mod lever;
 pub mod lookup;
 pub mod route;
 pub mod sample;

@@ -1,0 +1,53 @@
+//! What the Data API returns, decoded tolerantly: unknown fields are ignored, every field
+//! but `id` may be missing, and the shapes the docs disagree on are all accepted
+//! (lever-facts.md §4.9). References that Lever can expand are kept as ids.
+
+mod contact;
+pub(crate) mod de;
+mod note;
+mod offer;
+mod opportunity;
+mod pipeline;
+mod posting;
+mod requisition;
+mod user;
+mod webhook;
+
+#[cfg(test)]
+mod tests;
+
+pub use contact::Contact;
+pub use note::{Note, NoteField};
+pub use offer::{Offer, OfferDocument, OfferField, OfferSignature};
+pub use opportunity::{
+    Application, Archived, Opportunity, OpportunityUrls, Phone, RequisitionForHire, StageChange,
+};
+pub use pipeline::{ArchiveReason, ArchiveReasonType, Stage};
+pub use posting::{Posting, PostingCategories};
+pub use requisition::Requisition;
+pub use user::User;
+pub use webhook::{CreatedWebhook, Webhook};
+
+use serde::{Deserialize, Serialize};
+
+/// One page of a list endpoint: `{ "data": [...], "next": "<offset>", "hasNext": bool }`.
+/// `next` and `hasNext` are often missing (a single page).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Page<T> {
+    /// The items on this page.
+    #[serde(default = "Vec::new")]
+    pub data: Vec<T>,
+    /// The `offset` that fetches the next page.
+    #[serde(default, deserialize_with = "de::token")]
+    pub next: Option<String>,
+    /// Whether there is a next page; missing means no.
+    #[serde(default, deserialize_with = "de::flag")]
+    pub has_next: bool,
+}
+
+/// The `{ "data": … }` wrapper around single objects.
+#[derive(Debug, Deserialize)]
+pub(crate) struct Envelope<T> {
+    pub(crate) data: T,
+}
