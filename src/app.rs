@@ -3,7 +3,9 @@
 
 use crate::config::Config;
 use crate::dispatch::Dispatcher;
-use crate::handler::HandlerRegistry;
+use crate::handler::{HandlerRegistry, LeverDeps};
+use crate::lever_accounts::LeverAccounts;
+use crate::registered_tokens::RegisteredTokens;
 use crate::route::Router;
 use crate::server::{self, IntakeState};
 use crate::store::{SledStore, Store, StoreError};
@@ -64,8 +66,16 @@ impl App {
         handlers: HandlerRegistry,
         store: Arc<dyn Store>,
     ) -> Result<Self, AppError> {
+        let accounts = Arc::new(
+            LeverAccounts::from_config(config, store.clone())
+                .map_err(|e| AppError::Handler(format!("Data API client: {e}")))?,
+        );
+        let lever = LeverDeps {
+            store: store.clone(),
+            accounts: accounts.clone(),
+        };
         let handlers = handlers
-            .with_config(&config.handlers, &config.base_dir)
+            .with_config(&config.handlers, &config.base_dir, &lever)
             .map_err(|e| AppError::Handler(e.to_string()))?;
         for (name, account) in &config.accounts {
             if account.allow_unsigned {
@@ -78,7 +88,8 @@ impl App {
             Router::new(&config.routes),
             config.dispatch.clone(),
             config.retry.clone(),
-        );
+        )
+        .with_lookup(accounts);
         let grace = config.server.shutdown_grace;
         let (stop, stopped) = watch::channel(false);
         let tasks = vec![
@@ -92,6 +103,7 @@ impl App {
             store: store.clone(),
             route_wake: dispatcher.route_wake(),
             max_body_bytes: config.server.max_body_bytes,
+            registered: Arc::new(RegisteredTokens::load(store.clone()).await?),
         });
         let workers = config
             .server

@@ -1,9 +1,10 @@
-//! The command line: `serve`, `check-config`, `send`, `bench` and `fake-lever`, callable from a user's
-//! own binary through [`main_with`] so Rust plugins get the whole CLI for free.
+//! The command line: `serve`, `check-config`, `send`, `bench`, `webhooks` and `fake-lever`,
+//! callable from a user's own binary through [`main_with`] so Rust plugins get the whole CLI for free.
 
 pub mod bench;
 pub mod fake_lever;
 pub mod send;
+pub mod webhooks;
 
 use crate::config::Config;
 use crate::handler::HandlerRegistry;
@@ -45,6 +46,8 @@ pub enum Command {
     Send(Box<send::SendArgs>),
     /// Measure intake throughput and latency against the framework's own ceiling.
     Bench(bench::BenchArgs),
+    /// Create, list and delete the account's webhooks through Lever's API.
+    Webhooks(webhooks::WebhooksArgs),
     /// Serve a fake Lever (Data API and webhooks out) from a JSON fixture, for local work.
     FakeLever(fake_lever::FakeLeverArgs),
 }
@@ -115,6 +118,7 @@ async fn run(cli: Cli, plugins: HandlerRegistry) -> anyhow::Result<ExitCode> {
         },
         Command::Send(args) => send::run(*args).await,
         Command::Bench(args) => bench::run(args).await,
+        Command::Webhooks(args) => webhooks::run(args).await,
         Command::FakeLever(args) => fake_lever::run(args).await,
     }
 }

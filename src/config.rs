@@ -6,8 +6,8 @@ mod env_vars;
 mod sections;
 
 pub use sections::{
-    AccountConfig, DispatchConfig, ReasonType, RetryConfig, RouteConfig, ServerConfig,
-    StorageConfig,
+    AccountConfig, DispatchConfig, OAuthSettings, RateLimitSettings, ReasonType, RetryConfig,
+    RouteConfig, ServerConfig, StorageConfig,
 };
 
 use crate::handler::HandlerConfig;
@@ -245,6 +245,12 @@ impl Config {
                 problems.push(ConfigProblem::new(
                     join("handlers", name),
                     "this name is taken by a registered Rust handler",
+                ));
+            }
+            if handler.uses_lever_api() && !self.accounts.values().any(AccountConfig::has_api) {
+                problems.push(ConfigProblem::new(
+                    join("handlers", name),
+                    "this handler reads and writes through Lever's Data API, but no account has credentials: set api_key (or oauth) in [lever]",
                 ));
             }
             for (key, message) in handler.check(&self.base_dir) {

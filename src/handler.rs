@@ -18,13 +18,22 @@
 //! }
 //! ```
 
+pub mod assessment;
+pub mod background_check;
 pub mod command;
+pub mod hris;
 pub mod http;
+pub mod lever_common;
 pub mod provider;
+pub mod write_back;
 
+pub use assessment::{AssessmentConfig, AssessmentHandler};
 pub use async_trait::async_trait;
+pub use background_check::{BackgroundCheckConfig, BackgroundCheckHandler};
 pub use command::{CommandConfig, CommandHandler};
+pub use hris::{HrisConfig, HrisHandler};
 pub use http::{HttpConfig, HttpHandler};
+pub use lever_common::LeverDeps;
 
 use crate::document::EventDocument;
 use serde::Deserialize;
@@ -111,6 +120,12 @@ pub enum HandlerConfig {
     Command(CommandConfig),
     /// POSTs the document to a URL.
     Http(HttpConfig),
+    /// Requests (and cancels) background checks through a provider.
+    BackgroundCheck(BackgroundCheckConfig),
+    /// Invites people to an assessment through a provider.
+    Assessment(AssessmentConfig),
+    /// Creates employee records for hires through a provider.
+    Hris(HrisConfig),
 }
 
 impl HandlerConfig {
@@ -119,14 +134,40 @@ impl HandlerConfig {
         match self {
             Self::Command(c) => c.check(base_dir),
             Self::Http(c) => c.check(),
+            Self::BackgroundCheck(c) => c.check(base_dir),
+            Self::Assessment(c) => c.check(base_dir),
+            Self::Hris(c) => c.check(base_dir),
         }
     }
 
-    /// Builds the runtime handler.
-    pub fn build(&self, base_dir: &Path) -> Result<Arc<dyn Handler>, BoxError> {
+    /// True for the handlers that call Lever's Data API.
+    pub fn uses_lever_api(&self) -> bool {
+        matches!(
+            self,
+            Self::BackgroundCheck(_) | Self::Assessment(_) | Self::Hris(_)
+        )
+    }
+
+    /// Builds the runtime handler. The Lever-aware kinds need `lever` (the store and
+    /// the accounts' Data API) and fail without it.
+    pub fn build(
+        &self,
+        base_dir: &Path,
+        lever: Option<&LeverDeps>,
+    ) -> Result<Arc<dyn Handler>, BoxError> {
+        let deps = || {
+            lever
+                .cloned()
+                .ok_or("this handler kind needs Lever's Data API and the store")
+        };
         Ok(match self {
             Self::Command(c) => Arc::new(CommandHandler::new(c.clone(), base_dir)),
             Self::Http(c) => Arc::new(HttpHandler::new(c.clone())?),
+            Self::BackgroundCheck(c) => {
+                Arc::new(BackgroundCheckHandler::new(c.clone(), base_dir, deps()?)?)
+            }
+            Self::Assessment(c) => Arc::new(AssessmentHandler::new(c.clone(), base_dir, deps()?)?),
+            Self::Hris(c) => Arc::new(HrisHandler::new(c.clone(), base_dir, deps()?)?),
         })
     }
 }
@@ -176,10 +217,11 @@ impl HandlerRegistry {
         mut self,
         handlers: &BTreeMap<String, HandlerConfig>,
         base_dir: &Path,
+        lever: &LeverDeps,
     ) -> Result<Self, BoxError> {
         for (name, config) in handlers {
             let handler = config
-                .build(base_dir)
+                .build(base_dir, Some(lever))
                 .map_err(|e| format!("handlers.{name}: {e}"))?;
             self.handlers.insert(name.clone(), handler);
         }

@@ -6,6 +6,7 @@ use crate::envelope::{Envelope, EnvelopeError};
 use crate::event::{EventId, LeverEvent};
 use crate::signature::{self, SignatureError};
 use crate::store::{Millis, NewEvent};
+use secrecy::SecretString;
 use std::time::Duration;
 
 /// How far in the future `triggeredAt` may be (clock skew between Lever and us).
@@ -74,17 +75,24 @@ pub enum Checked {
     Event(Box<NewEvent>),
 }
 
-/// Checks one delivery body for `account` at time `now`.
+/// Checks one delivery body for `account` at time `now`. `registered` gives the tokens
+/// stored by webhook registration for an event, accepted besides the config's.
 pub fn check(
     account_name: &str,
     account: &AccountConfig,
+    registered: &dyn Fn(&str) -> Vec<SecretString>,
     body: &[u8],
     now: Millis,
 ) -> Result<Checked, Rejection> {
     let envelope = Envelope::parse(body)?;
     if !account.allow_unsigned {
+        let registered = registered(&envelope.event);
         signature::verify(
-            account.signing_tokens.for_event(&envelope.event),
+            account
+                .signing_tokens
+                .for_event(&envelope.event)
+                .iter()
+                .chain(&registered),
             &envelope.token,
             &envelope.triggered_at_text,
             envelope.signature.as_deref(),

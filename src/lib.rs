@@ -12,7 +12,9 @@
 //! - [`route`] matches events to handlers from `[[routes]]` (pure), with stage names and
 //!   archive reason types from [`lookup`];
 //! - [`dispatch`] runs jobs: per-opportunity order, retries with backoff, dead letters;
-//! - [`handler`] is the plugin API and the built-in `command` and `http` handlers;
+//! - [`handler`] is the plugin API, the built-in `command` and `http` handlers, and the
+//!   Lever-aware `background-check`, `assessment` and `hris` handlers;
+//! - [`lever`] is the Data API client; [`lever_accounts`] holds one per account;
 //! - [`server`] is the HTTP edge and [`app`] wires everything and handles shutdown;
 //! - [`config`] reads the TOML file; [`cli`] is the command line;
 //! - [`fake_lever`] is a fake Lever (Data API and webhooks out) for local work and tests.
@@ -52,7 +54,9 @@ pub mod fake_lever;
 pub mod handler;
 pub mod intake;
 pub mod lever;
+pub mod lever_accounts;
 pub mod lookup;
+pub mod registered_tokens;
 pub mod route;
 pub mod sample;
 pub mod server;

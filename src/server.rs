@@ -1,7 +1,8 @@
 //! The HTTP edge: `POST /webhooks/lever[/{account}]` answered exactly as design.md's table says.
 
 use crate::config::{AccountConfig, DEFAULT_ACCOUNT};
-use crate::intake::{self, Checked};
+use crate::intake::{self, Checked, Rejection};
+use crate::registered_tokens::RegisteredTokens;
 use crate::store::{now_millis, IngestOutcome, Store};
 use actix_web::http::header::CONTENT_LENGTH;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -22,6 +23,8 @@ pub struct IntakeState {
     pub route_wake: Arc<Notify>,
     /// Larger bodies get 413.
     pub max_body_bytes: usize,
+    /// Signing tokens stored by `webhooks register`.
+    pub registered: Arc<RegisteredTokens>,
 }
 
 /// Registers the intake routes on an actix-web app.
@@ -119,7 +122,14 @@ async fn receive(
         }
     };
     let now = now_millis();
-    let new_event = match intake::check(account_name, account, &bytes, now) {
+    let registered = |event: &str| state.registered.for_event(account_name, event);
+    let mut checked = intake::check(account_name, account, &registered, &bytes, now);
+    if matches!(checked, Err(Rejection::Signature(_))) && state.registered.reload_if_stale().await {
+        // A webhook registered since the last load signs with a token we have not seen.
+        let registered = |event: &str| state.registered.for_event(account_name, event);
+        checked = intake::check(account_name, account, &registered, &bytes, now);
+    }
+    let new_event = match checked {
         Err(rejection) => {
             warn!(account = account_name, outcome = "rejected", reason = rejection.label(), detail = %rejection, "delivery");
             return error_response(rejection.status(), &rejection.public_reason());

@@ -95,8 +95,63 @@ pub struct AccountConfig {
     pub api_base: String,
     /// Data API key (HTTP Basic user).
     pub api_key: Option<SecretString>,
+    /// OAuth credentials instead of an API key (partner integrations).
+    pub oauth: Option<OAuthSettings>,
+    /// The Data API token bucket shared by everything that calls it for this account.
+    pub api_rate_limit: RateLimitSettings,
+    /// How long stage and archive reason lists are cached before being read again.
+    #[serde(deserialize_with = "duration::deserialize")]
+    pub api_cache_ttl: Duration,
     /// The Lever user id that writes are recorded as.
     pub perform_as: Option<String>,
+}
+
+/// `oauth = { … }` in an account: a refresh token Lever rotates on every use (the
+/// newest is kept in the store, so a restart keeps working).
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OAuthSettings {
+    /// The OAuth app's client id.
+    pub client_id: String,
+    /// The OAuth app's client secret.
+    pub client_secret: SecretString,
+    /// The refresh token from the authorization (scope `offline_access`).
+    pub refresh_token: SecretString,
+    /// Lever's token endpoint.
+    #[serde(default = "default_token_url")]
+    pub token_url: String,
+}
+
+fn default_token_url() -> String {
+    "https://auth.lever.co/oauth/token".to_owned()
+}
+
+impl std::fmt::Debug for OAuthSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuthSettings")
+            .field("client_id", &self.client_id)
+            .field("token_url", &self.token_url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `api_rate_limit = { per_second = 10, burst = 20 }`: Lever's documented limit per key.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RateLimitSettings {
+    /// Steady requests per second.
+    pub per_second: u32,
+    /// Requests that may go at once after a quiet spell.
+    pub burst: u32,
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        Self {
+            per_second: 10,
+            burst: 20,
+        }
+    }
 }
 
 impl Default for AccountConfig {
@@ -107,6 +162,9 @@ impl Default for AccountConfig {
             allow_unsigned: false,
             api_base: "https://api.lever.co/v1".to_owned(),
             api_key: None,
+            oauth: None,
+            api_rate_limit: RateLimitSettings::default(),
+            api_cache_ttl: Duration::from_secs(600),
             perform_as: None,
         }
     }
@@ -114,10 +172,11 @@ impl Default for AccountConfig {
 
 impl AccountConfig {
     pub(super) fn check(&self, path: &str, problems: &mut Vec<ConfigProblem>) {
-        if self.signing_tokens.is_empty() && !self.allow_unsigned {
+        // With Data API credentials, tokens may come from `lever-hooks webhooks register`.
+        if self.signing_tokens.is_empty() && !self.allow_unsigned && !self.has_api() {
             problems.push(ConfigProblem::new(
                 format!("{path}.signing_tokens"),
-                "no signing token configured, so every delivery would be rejected; add `signing_tokens = { default = [\"${LEVER_SIGNING_TOKEN}\"] }`",
+                "no signing token configured, so every delivery would be rejected; add `signing_tokens = { default = [\"${LEVER_SIGNING_TOKEN}\"] }`, or set api_key and let `lever-hooks webhooks register` store the tokens",
             ));
         }
         if self.max_age < Duration::from_secs(60) {
@@ -126,6 +185,34 @@ impl AccountConfig {
                 "must be at least 1m (Lever retries for days)",
             ));
         }
+        if self.api_key.is_some() && self.oauth.is_some() {
+            problems.push(ConfigProblem::new(
+                format!("{path}.oauth"),
+                "set either api_key or oauth, not both",
+            ));
+        }
+        match reqwest::Url::parse(&self.api_base) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") => {}
+            _ => problems.push(ConfigProblem::new(
+                format!("{path}.api_base"),
+                format!(
+                    "`{}` is not an http(s) URL like https://api.lever.co/v1",
+                    self.api_base
+                ),
+            )),
+        }
+        let rate = self.api_rate_limit;
+        if rate.per_second == 0 || rate.burst == 0 {
+            problems.push(ConfigProblem::new(
+                format!("{path}.api_rate_limit"),
+                "per_second and burst must be at least 1",
+            ));
+        }
+    }
+
+    /// True when the Data API can be called for this account.
+    pub fn has_api(&self) -> bool {
+        self.api_key.is_some() || self.oauth.is_some()
     }
 }
 

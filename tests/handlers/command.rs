@@ -206,7 +206,7 @@ async fn a_program_that_cannot_start_is_retried() {
     let dir = tempfile::tempdir().unwrap();
     let mut table = sh_table("", dir.path());
     table.insert("program".into(), "./gone.sh".into());
-    let handler = config(table).build(dir.path()).unwrap();
+    let handler = config(table).build(dir.path(), None).unwrap();
 
     let outcome = run(&handler, &document("notify")).await;
 

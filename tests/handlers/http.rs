@@ -398,7 +398,7 @@ fn check_reports_bad_urls_secrets_timeouts_and_headers_without_quoting_them() {
         !text.contains("not*base64") && !text.contains("line\\nbreak"),
         "{text}"
     );
-    assert!(config.build(no_base()).is_err());
+    assert!(config.build(no_base(), None).is_err());
     assert_eq!(http("not a url").check(no_base())[0].0, "url");
 }
 

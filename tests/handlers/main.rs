@@ -52,7 +52,7 @@ pub fn build(config: &HandlerConfig, base_dir: &Path) -> Arc<dyn Handler> {
         problems.is_empty(),
         "unexpected config problems: {problems:?}"
     );
-    config.build(base_dir).expect("the handler builds")
+    config.build(base_dir, None).expect("the handler builds")
 }
 
 /// Runs one attempt of `doc`.

@@ -1,0 +1,284 @@
+//! The built-in `assessment` handler: invites a person to an assessment when their
+//! opportunity enters the configured stage, once per person and assessment within a reuse
+//! window (someone who applies to two jobs is not tested twice).
+
+use super::background_check::writer;
+use super::lever_common::{
+    candidate_block, posting_block, read_opportunity, read_posting, settle, store_failure,
+    LeverDeps,
+};
+use super::provider::{answer_id, Provider, ProviderConfig};
+use super::{async_trait, BoxError, Handler, HandlerContext, Outcome};
+use crate::document::EventDocument;
+use crate::event::{LeverEvent, StageChange};
+use crate::store::{now_millis, Millis};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::path::Path;
+use std::time::Duration;
+use tracing::info;
+
+/// How long to wait when another opportunity of the same person is being invited now.
+const CONCURRENT_INVITE_WAIT: Duration = Duration::from_secs(30);
+
+/// `[handlers.NAME] kind = "assessment"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssessmentConfig {
+    /// The assessment platform (or your bridge to it).
+    pub provider: ProviderConfig,
+    /// Which assessment to invite to, sent as `assessment`.
+    pub assessment: String,
+    /// Only opportunities carrying this tag are invited (Lever's recommended set-up:
+    /// the customer tags the postings that use the assessment).
+    #[serde(default)]
+    pub required_tag: Option<String>,
+    /// How long an invite counts for the same person; default 180 days.
+    #[serde(
+        default = "default_reuse_window",
+        deserialize_with = "crate::config::duration::deserialize"
+    )]
+    pub reuse_window: Duration,
+    /// Tag added to the opportunity once invited.
+    #[serde(default = "default_tag")]
+    pub tag: String,
+}
+
+fn default_reuse_window() -> Duration {
+    Duration::from_secs(180 * 86_400)
+}
+
+fn default_tag() -> String {
+    "Assessment invited".to_owned()
+}
+
+impl AssessmentConfig {
+    /// Problems with these settings, as `(key, message)` pairs.
+    pub(crate) fn check(&self, base_dir: &Path) -> Vec<(String, String)> {
+        let mut problems = self.provider.check(base_dir);
+        if self.assessment.trim().is_empty() {
+            problems.push(("assessment".to_owned(), "must not be empty".to_owned()));
+        }
+        if self.tag.trim().is_empty() {
+            problems.push(("tag".to_owned(), "must not be empty".to_owned()));
+        }
+        problems
+    }
+}
+
+/// Invites people to an assessment through a provider.
+///
+/// ```toml
+/// [[routes]]
+/// events = ["candidateStageChange"]
+/// to_stage = "Assessment"
+/// handler = "assessment"
+/// ```
+#[derive(Debug)]
+pub struct AssessmentHandler {
+    config: AssessmentConfig,
+    provider: Provider,
+    deps: LeverDeps,
+}
+
+impl AssessmentHandler {
+    /// Builds the handler.
+    pub fn new(
+        config: AssessmentConfig,
+        base_dir: &Path,
+        deps: LeverDeps,
+    ) -> Result<Self, BoxError> {
+        Ok(Self {
+            provider: config.provider.build(base_dir)?,
+            config,
+            deps,
+        })
+    }
+
+    async fn invite(&self, doc: &EventDocument, change: &StageChange) -> Result<Outcome, Outcome> {
+        let api = self.deps.api(&doc.account)?;
+        let store = &*self.deps.store;
+        let opportunity_id = change.opportunity_id.as_str();
+        let opportunity = read_opportunity(&api.client, opportunity_id).await?;
+        let current = opportunity.stage.as_ref().map(|s| s.id.as_str());
+        if opportunity.archived.is_some() || current != Some(change.to_stage.as_str()) {
+            info!(event_id = %doc.id, opportunity = opportunity_id, stage = ?current, "stale trigger: the opportunity is no longer in the assessment stage; nobody invited");
+            return Ok(Outcome::Done);
+        }
+        if let Some(tag) = &self.config.required_tag {
+            if !opportunity.tags.iter().any(|t| t.eq_ignore_ascii_case(tag)) {
+                info!(event_id = %doc.id, opportunity = opportunity_id, tag = %tag, "the opportunity lacks the required tag; nobody invited");
+                return Ok(Outcome::Done);
+            }
+        }
+        let Some(contact) = opportunity
+            .contact
+            .clone()
+            .or_else(|| doc.contact_id.as_ref().map(|c| c.to_string()))
+        else {
+            return Err(Outcome::give_up("the opportunity names no contact"));
+        };
+        let write = writer(&self.deps, api);
+        if opportunity.emails.is_empty() {
+            let note = format!(
+                "Assessment {} not sent: the candidate has no email address.",
+                self.config.assessment
+            );
+            write
+                .note_once(
+                    &format!("{}:no-email", doc.idempotency_key),
+                    opportunity_id,
+                    &note,
+                )
+                .await?;
+            return Ok(Outcome::give_up("no email address on the profile"));
+        }
+
+        // Claim the person's invite for this assessment, or find the earlier one.
+        let key = format!(
+            "assessment/{}/{contact}/{}",
+            doc.account, self.config.assessment
+        );
+        let mine = json!({"state": "inviting", "by": doc.idempotency_key, "opportunityId": opportunity_id, "at": now_millis()});
+        if let Some(earlier) = store
+            .insert_record(&key, mine.clone())
+            .await
+            .map_err(store_failure)?
+        {
+            let ours = earlier["by"] == doc.idempotency_key.as_str();
+            let at = earlier["at"].as_u64().unwrap_or(0);
+            let window = self.config.reuse_window.as_millis() as Millis;
+            let current = now_millis().saturating_sub(at) < window;
+            if !ours && current {
+                return self.reuse(doc, opportunity_id, &earlier).await;
+            }
+            if !ours {
+                // The earlier invite is older than the reuse window: invite again.
+                store.put_record(&key, mine).await.map_err(store_failure)?;
+            }
+        }
+
+        let posting = read_posting(&api.client, &opportunity).await?;
+        let request = json!({
+            "action": "invite",
+            "idempotencyKey": doc.idempotency_key,
+            "opportunityId": opportunity_id,
+            "contactId": contact,
+            "candidate": candidate_block(&opportunity),
+            "posting": posting_block(posting.as_ref()),
+            "assessment": self.config.assessment,
+        });
+        let answer = self.provider.call(&request).await?;
+        let invite = answer_id(&answer, "id");
+        store
+            .put_record(
+                &key,
+                json!({"state": "invited", "by": doc.idempotency_key, "opportunityId": opportunity_id, "inviteId": invite, "at": now_millis()}),
+            )
+            .await
+            .map_err(store_failure)?;
+        write
+            .tags_once(
+                &format!("{}:tag", doc.idempotency_key),
+                opportunity_id,
+                std::slice::from_ref(&self.config.tag),
+            )
+            .await?;
+        let reference = invite
+            .as_deref()
+            .map(|i| format!(" Provider reference: {i}."))
+            .unwrap_or_default();
+        let note = format!(
+            "Invited to assessment {}.{reference}",
+            self.config.assessment
+        );
+        write
+            .note_once(
+                &format!("{}:note", doc.idempotency_key),
+                opportunity_id,
+                &note,
+            )
+            .await?;
+        info!(event_id = %doc.id, opportunity = opportunity_id, invite = ?invite, "assessment invite sent");
+        Ok(Outcome::Done)
+    }
+
+    /// The person was invited recently (or is being invited now) for another opportunity.
+    async fn reuse(
+        &self,
+        doc: &EventDocument,
+        opportunity_id: &str,
+        earlier: &Value,
+    ) -> Result<Outcome, Outcome> {
+        let earlier_opportunity = earlier["opportunityId"].as_str().unwrap_or_default();
+        if earlier["state"] == "inviting" {
+            return Err(Outcome::Retry {
+                after: Some(CONCURRENT_INVITE_WAIT),
+                reason: format!("an invite for this person is being sent for opportunity {earlier_opportunity}; checking again shortly"),
+            });
+        }
+        if earlier_opportunity == opportunity_id {
+            info!(event_id = %doc.id, opportunity = opportunity_id, "already invited for this opportunity");
+            return Ok(Outcome::Done);
+        }
+        let api = self.deps.api(&doc.account)?;
+        let when = earlier["at"]
+            .as_u64()
+            .map(date_of)
+            .unwrap_or_else(|| "earlier".to_owned());
+        let invite = earlier["inviteId"]
+            .as_str()
+            .map(|i| format!(", reference {i}"))
+            .unwrap_or_default();
+        let note = format!(
+            "Assessment {} not sent again: this person was invited on {when} for opportunity {earlier_opportunity}{invite}.",
+            self.config.assessment
+        );
+        writer(&self.deps, api)
+            .note_once(
+                &format!("{}:reuse-note", doc.idempotency_key),
+                opportunity_id,
+                &note,
+            )
+            .await?;
+        info!(event_id = %doc.id, opportunity = opportunity_id, earlier = earlier_opportunity, "the person was already invited within the reuse window");
+        Ok(Outcome::Done)
+    }
+}
+
+/// `YYYY-MM-DD` (UTC) of a time in ms since the epoch.
+pub(super) fn date_of(millis: Millis) -> String {
+    let time = std::time::UNIX_EPOCH + Duration::from_millis(millis);
+    humantime::format_rfc3339(time).to_string()[..10].to_owned()
+}
+
+#[async_trait]
+impl Handler for AssessmentHandler {
+    async fn handle(
+        &self,
+        doc: &EventDocument,
+        _ctx: &HandlerContext,
+    ) -> Result<Outcome, BoxError> {
+        match doc.lever_event() {
+            Ok(LeverEvent::CandidateStageChange(change)) => {
+                Ok(settle(self.invite(doc, &change).await))
+            }
+            Ok(other) => {
+                info!(event_id = %doc.id, event = other.name(), "assessment has nothing to do for this event");
+                Ok(Outcome::Done)
+            }
+            Err(e) => Ok(Outcome::give_up(e.to_string())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_utc_days() {
+        assert_eq!(date_of(1_719_792_000_000), "2024-07-01");
+        assert_eq!(date_of(0), "1970-01-01");
+    }
+}

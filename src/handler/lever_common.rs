@@ -1,0 +1,118 @@
+//! What the Lever-aware handlers share: their dependencies, the `candidate` and `posting`
+//! blocks of provider requests, and how Data API and store failures become outcomes.
+
+use super::Outcome;
+use crate::lever::{LeverClient, LeverError, Opportunity, Posting};
+use crate::lever_accounts::{AccountApi, LeverAccounts};
+use crate::store::{Store, StoreError};
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+/// The store and the accounts' Data API, for the Lever-aware handlers.
+#[derive(Clone)]
+pub struct LeverDeps {
+    /// Where write-backs and per-opportunity / per-contact facts are recorded.
+    pub store: Arc<dyn Store>,
+    /// Every account's Data API.
+    pub accounts: Arc<LeverAccounts>,
+}
+
+impl std::fmt::Debug for LeverDeps {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LeverDeps")
+            .field("accounts", &self.accounts)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LeverDeps {
+    /// The Data API of `account`; a permanent failure when it has no credentials.
+    pub fn api(&self, account: &str) -> Result<&AccountApi, Outcome> {
+        self.accounts.get(account).ok_or_else(|| {
+            Outcome::give_up(format!(
+                "account `{account}` has no Data API credentials (set api_key or oauth in its config section)"
+            ))
+        })
+    }
+}
+
+/// The outcome of a failed Data API call made while `doing` something.
+pub fn lever_failure(doing: &str, e: LeverError) -> Outcome {
+    let reason = format!("{doing}: {e}");
+    if e.is_retryable() {
+        Outcome::Retry {
+            after: e.retry_after(),
+            reason,
+        }
+    } else {
+        Outcome::give_up(reason)
+    }
+}
+
+/// The outcome of a failed store call: always worth retrying.
+pub fn store_failure(e: StoreError) -> Outcome {
+    Outcome::retry(format!("store: {e}"))
+}
+
+/// Reads the opportunity, or the outcome to end the attempt with.
+pub async fn read_opportunity(client: &LeverClient, id: &str) -> Result<Opportunity, Outcome> {
+    client
+        .opportunity(id)
+        .await
+        .map_err(|e| lever_failure("reading the opportunity", e))
+}
+
+/// The `candidate` block: who the provider deals with.
+pub fn candidate_block(opportunity: &Opportunity) -> Value {
+    json!({
+        "name": opportunity.name,
+        "emails": opportunity.emails,
+        "phones": opportunity.phones.iter().map(|p| json!({"type": p.r#type, "value": p.value})).collect::<Vec<_>>(),
+        "location": opportunity.location,
+    })
+}
+
+/// The posting the opportunity applied to (its one application's), if any.
+pub fn posting_id(opportunity: &Opportunity) -> Option<&str> {
+    opportunity
+        .applications
+        .iter()
+        .find_map(|a| a.posting.as_deref())
+}
+
+/// Reads the posting the opportunity applied to; `None` when it has none.
+pub async fn read_posting(
+    client: &LeverClient,
+    opportunity: &Opportunity,
+) -> Result<Option<Posting>, Outcome> {
+    let Some(id) = posting_id(opportunity) else {
+        return Ok(None);
+    };
+    match client.posting(id).await {
+        Ok(posting) => Ok(Some(posting)),
+        // A deleted or confidential posting: go on without it rather than fail the job.
+        Err(LeverError::NotFound { .. }) | Err(LeverError::Forbidden { .. }) => Ok(None),
+        Err(e) => Err(lever_failure("reading the posting", e)),
+    }
+}
+
+/// The `posting` block: the job, as far as it is known.
+pub fn posting_block(posting: Option<&Posting>) -> Value {
+    match posting {
+        None => Value::Null,
+        Some(p) => json!({
+            "id": p.id,
+            "title": p.text,
+            "team": p.categories.team,
+            "department": p.categories.department,
+            "location": p.categories.location,
+        }),
+    }
+}
+
+/// Runs a handler body written with `?` on outcomes: `Err(outcome)` ends it early.
+pub fn settle(result: Result<Outcome, Outcome>) -> Outcome {
+    match result {
+        Ok(outcome) | Err(outcome) => outcome,
+    }
+}

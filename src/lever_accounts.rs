@@ -1,0 +1,158 @@
+//! The Data API of every configured account: one client (with its rate limit and OAuth
+//! state) and one stage / archive-reason cache per account, shared by routing and by the
+//! Lever-aware handlers.
+
+use crate::config::{AccountConfig, Config, ReasonType};
+use crate::lever::{
+    ArchiveReasonType, ClientConfig, Credentials, Directory, LeverClient, LeverError, OAuthConfig,
+    RateLimit, RefreshTokenStore,
+};
+use crate::lookup::{Lookup, LookupError};
+use crate::store::Store;
+use async_trait::async_trait;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// One account's Data API.
+#[derive(Clone, Debug)]
+pub struct AccountApi {
+    /// The rate-limited, retrying client.
+    pub client: LeverClient,
+    /// Cached stages and archive reasons.
+    pub directory: Directory,
+    /// The Lever user writes are recorded as, when configured.
+    pub perform_as: Option<String>,
+}
+
+/// The accounts that have Data API credentials, by account name.
+#[derive(Clone, Debug, Default)]
+pub struct LeverAccounts {
+    accounts: BTreeMap<String, AccountApi>,
+}
+
+impl LeverAccounts {
+    /// Builds a client for every account with `api_key` or `oauth`; rotated OAuth refresh
+    /// tokens are kept in `store`.
+    pub fn from_config(config: &Config, store: Arc<dyn Store>) -> Result<Self, LeverError> {
+        let tokens: Arc<dyn RefreshTokenStore> = Arc::new(StoredRefreshTokens(store));
+        let mut accounts = BTreeMap::new();
+        for (name, account) in &config.accounts {
+            if let Some(api) = Self::account(name, account, tokens.clone())? {
+                accounts.insert(name.clone(), api);
+            }
+        }
+        Ok(Self { accounts })
+    }
+
+    fn account(
+        name: &str,
+        account: &AccountConfig,
+        tokens: Arc<dyn RefreshTokenStore>,
+    ) -> Result<Option<AccountApi>, LeverError> {
+        let credentials = match (&account.api_key, &account.oauth) {
+            (Some(key), _) => Credentials::ApiKey(key.clone()),
+            (None, Some(oauth)) => Credentials::OAuth(OAuthConfig {
+                client_id: oauth.client_id.clone(),
+                client_secret: oauth.client_secret.clone(),
+                refresh_token: oauth.refresh_token.clone(),
+                token_url: oauth.token_url.clone(),
+            }),
+            (None, None) => return Ok(None),
+        };
+        let client_config = ClientConfig {
+            api_base: account.api_base.clone(),
+            rate: RateLimit {
+                per_second: account.api_rate_limit.per_second,
+                burst: account.api_rate_limit.burst,
+            },
+            ..ClientConfig::new(credentials)
+        };
+        let client = LeverClient::new(name, client_config, tokens)?;
+        Ok(Some(AccountApi {
+            directory: Directory::new(client.clone(), account.api_cache_ttl),
+            client,
+            perform_as: account.perform_as.clone(),
+        }))
+    }
+
+    /// The accounts from already built clients (tests, plugins).
+    pub fn from_clients(accounts: BTreeMap<String, AccountApi>) -> Self {
+        Self { accounts }
+    }
+
+    /// The Data API of `account`, if it has credentials.
+    pub fn get(&self, account: &str) -> Option<&AccountApi> {
+        self.accounts.get(account)
+    }
+
+    /// True when no account has Data API credentials.
+    pub fn is_empty(&self) -> bool {
+        self.accounts.is_empty()
+    }
+}
+
+#[async_trait]
+impl Lookup for LeverAccounts {
+    async fn stage_name(&self, account: &str, stage: &str) -> Result<Option<String>, LookupError> {
+        let Some(api) = self.get(account) else {
+            return Ok(None);
+        };
+        let found = api
+            .directory
+            .stage(stage)
+            .await
+            .map_err(|e| lookup_error(account, format!("stage {stage}"), e))?;
+        Ok(found.and_then(|s| s.text))
+    }
+
+    async fn reason_type(
+        &self,
+        account: &str,
+        reason: &str,
+    ) -> Result<Option<ReasonType>, LookupError> {
+        let Some(api) = self.get(account) else {
+            return Ok(None);
+        };
+        let found = api
+            .directory
+            .archive_reason(reason)
+            .await
+            .map_err(|e| lookup_error(account, format!("archive reason {reason}"), e))?;
+        Ok(found.and_then(|r| reason_type(&r.r#type)))
+    }
+}
+
+/// Our two reason types from Lever's; an unknown type is neither.
+pub fn reason_type(lever: &ArchiveReasonType) -> Option<ReasonType> {
+    match lever {
+        ArchiveReasonType::Hired => Some(ReasonType::Hired),
+        ArchiveReasonType::NonHired => Some(ReasonType::NonHired),
+        _ => None,
+    }
+}
+
+fn lookup_error(account: &str, what: String, e: LeverError) -> LookupError {
+    LookupError {
+        account: account.to_owned(),
+        what,
+        message: e.to_string(),
+    }
+}
+
+/// Rotated OAuth refresh tokens, kept as store records (`oauth/<account>`).
+struct StoredRefreshTokens(Arc<dyn Store>);
+
+#[async_trait]
+impl RefreshTokenStore for StoredRefreshTokens {
+    async fn load(&self, account: &str) -> Result<Option<String>, crate::handler::BoxError> {
+        let record = self.0.record(&format!("oauth/{account}")).await?;
+        Ok(record.and_then(|v| v.as_str().map(str::to_owned)))
+    }
+
+    async fn save(&self, account: &str, value: &str) -> Result<(), crate::handler::BoxError> {
+        self.0
+            .put_record(&format!("oauth/{account}"), value.into())
+            .await?;
+        Ok(())
+    }
+}
