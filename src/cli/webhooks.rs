@@ -98,7 +98,7 @@ async fn open(target: &Target) -> anyhow::Result<(Arc<dyn Store>, LeverClient)> 
             target.account
         );
     }
-    let store: Arc<dyn Store> = Arc::new(open_store(&config.storage.path)?);
+    let store: Arc<dyn Store> = Arc::new(open_store(&config.storage.path).await?);
     let accounts = LeverAccounts::from_config(&config, store.clone())?;
     let client = accounts
         .get(&target.account)
@@ -107,13 +107,26 @@ async fn open(target: &Target) -> anyhow::Result<(Arc<dyn Store>, LeverClient)> 
     Ok((store, client))
 }
 
-fn open_store(path: &Path) -> anyhow::Result<SledStore> {
-    SledStore::open(path).with_context(|| {
-        format!(
-            "cannot open the store at {}; if lever-hooks is serving from it, stop it first (the embedded store allows one process at a time)",
-            path.display()
-        )
-    })
+/// Opens the store, waiting up to 2 s for a previous user in this process to let go.
+async fn open_store(path: &Path) -> anyhow::Result<SledStore> {
+    let mut tries = 0;
+    loop {
+        match SledStore::open(path) {
+            Ok(store) => return Ok(store),
+            Err(_) if tries < 40 => {
+                tries += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            Err(e) => {
+                return Err(e).with_context(|| {
+                    format!(
+                        "cannot open the store at {}; if lever-hooks is serving from it, stop it first (the embedded store allows one process at a time)",
+                        path.display()
+                    )
+                })
+            }
+        }
+    }
 }
 
 async fn register(target: &Target, url: &str, events: &[String]) -> anyhow::Result<ExitCode> {

@@ -132,7 +132,9 @@ impl HrisHandler {
             "create"
         };
         request["action"] = action.into();
-        request["employeeId"] = employee.clone().into();
+        if let Some(id) = &employee {
+            request["employeeId"] = id.as_str().into();
+        }
         let answer = self.provider.call(&request).await?;
         let Some(id) = answer_id(&answer, "id").or(employee) else {
             return Err(Outcome::give_up(
