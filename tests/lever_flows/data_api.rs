@@ -75,3 +75,54 @@ async fn handlers_of_one_account_share_its_rate_limit() {
     );
     flow.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rotated_oauth_refresh_token_is_kept_in_the_store_so_a_restart_keeps_working() {
+    use lever_hooks::lever_accounts::LeverAccounts;
+    let lever = fake_lever::start(FakeLeverOptions::new(example()))
+        .await
+        .unwrap();
+    let text = format!(
+        r#"
+[lever]
+api_base = "{api}"
+oauth = {{ client_id = "fake-client-id", client_secret = "fake-client-secret", refresh_token = "fake-refresh-token-0", token_url = "{base}/oauth/token" }}
+"#,
+        api = lever.url(),
+        base = lever.base_url(),
+    );
+    let config = Config::parse(&text, Path::new("."), &|_| None, &[]).unwrap();
+    let store: Arc<dyn Store> = Arc::new(SledStore::temporary().unwrap());
+
+    for start in 1..=3 {
+        // A new set of clients on the same store, as after a restart.
+        let accounts = LeverAccounts::from_config(&config, store.clone()).unwrap();
+        let client = &accounts.get("default").unwrap().client;
+        let opportunity = client.opportunity(DANA_BACKEND).await;
+        assert!(opportunity.is_ok(), "start {start}: {opportunity:?}");
+        let saved = store.record("oauth/default").await.unwrap();
+        assert!(
+            saved.is_some(),
+            "start {start}: the rotated token is in the store"
+        );
+        assert!(
+            !saved
+                .unwrap()
+                .to_string()
+                .contains("fake-refresh-token-0\""),
+            "the stored token is the rotated one"
+        );
+    }
+    let refreshes = lever
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/oauth/token")
+        .map(|r| r.status)
+        .collect::<Vec<_>>();
+    assert_eq!(
+        refreshes,
+        [200, 200, 200],
+        "each start refreshed once, with a token that still worked"
+    );
+    lever.stop().await;
+}
