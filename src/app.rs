@@ -8,7 +8,7 @@ use crate::lever_accounts::LeverAccounts;
 use crate::registered_tokens::RegisteredTokens;
 use crate::route::Router;
 use crate::server::{self, IntakeState};
-use crate::store::{SledStore, Store, StoreError};
+use crate::store::{ReopeningStore, Store, StoreError};
 use actix_web::{web, HttpServer};
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -56,7 +56,7 @@ impl Stopper {
 impl App {
     /// Builds everything from `config`, on the sled store at `[storage] path`.
     pub async fn build(config: &Config, handlers: HandlerRegistry) -> Result<Self, AppError> {
-        let store = SledStore::open(&config.storage.path)?;
+        let store = ReopeningStore::open(&config.storage.path)?;
         Self::build_with_store(config, handlers, Arc::new(store)).await
     }
 

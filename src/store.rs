@@ -13,9 +13,11 @@
 //!   (rotated OAuth tokens, registered signing tokens, write-backs done, one check per
 //!   opportunity).
 
+pub mod reopening;
 pub mod sled_store;
 mod types;
 
+pub use reopening::ReopeningStore;
 pub use sled_store::SledStore;
 pub use types::{
     now_millis, Attempt, AttemptOutcome, ClaimedJob, IngestOutcome, Job, JobId, JobState, Millis,
