@@ -131,6 +131,14 @@ impl Dispatcher {
                     None
                 }
             };
+            if let Some(LeverEvent::CandidateDeleted(deleted)) = &typed {
+                // Before routing: if routing fails, this runs again for the same event.
+                let purged = self
+                    .store
+                    .purge_opportunity(&event.account, &deleted.opportunity_id, run_at)
+                    .await?;
+                info!(event_id = %event.id, opportunity = %deleted.opportunity_id, purged, "opportunity deleted in Lever: its stored events are now tombstones (ids and times only)");
+            }
             let needs = self.router.needs(&event.event, typed.as_ref());
             let facts = match self.facts(event, typed.as_ref(), needs).await {
                 Ok(facts) => facts,

@@ -56,6 +56,7 @@ pub mod intake;
 pub mod lever;
 pub mod lever_accounts;
 pub mod lookup;
+pub mod purge;
 pub mod registered_tokens;
 pub mod route;
 pub mod sample;

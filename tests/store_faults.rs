@@ -56,7 +56,10 @@ impl SmallDisk {
 impl Drop for SmallDisk {
     fn drop(&mut self) {
         // Lazily: a store still closing may hold a file for a moment.
-        let _ = Command::new("umount").arg("-l").arg(self.dir.path()).status();
+        let _ = Command::new("umount")
+            .arg("-l")
+            .arg(self.dir.path())
+            .status();
     }
 }
 
@@ -81,7 +84,13 @@ signing_tokens = {{ default = ["{TOKEN}"] }}
 fn body() -> Vec<u8> {
     let sample = SampleEvent::new("candidateStageChange");
     let now = lever_hooks::store::now_millis();
-    signed_body(TOKEN, &sample.event, &sample.data(now), now, &random_token())
+    signed_body(
+        TOKEN,
+        &sample.event,
+        &sample.data(now),
+        now,
+        &random_token(),
+    )
 }
 
 async fn post(http: &reqwest::Client, base: &str, body: &[u8]) -> (u16, serde_json::Value) {
@@ -101,7 +110,9 @@ async fn a_full_disk_gives_503s_and_intake_resumes_when_space_is_freed() {
     let disk = match SmallDisk::mount(32) {
         Ok(disk) => disk,
         Err(why) => {
-            eprintln!("skipped a_full_disk_gives_503s_and_intake_resumes_when_space_is_freed: {why}");
+            eprintln!(
+                "skipped a_full_disk_gives_503s_and_intake_resumes_when_space_is_freed: {why}"
+            );
             return;
         }
     };

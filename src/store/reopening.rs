@@ -8,10 +8,10 @@
 //! (intake answers 503, workers pause and retry).
 
 use super::{
-    Attempt, ClaimedJob, IngestOutcome, Job, JobId, Millis, NewEvent, NextStep, Routing,
-    SledStore, Store, StoreError, StoredEvent,
+    Attempt, ClaimedJob, IngestOutcome, Job, JobId, Millis, NewEvent, NextStep, Routing, SledStore,
+    Store, StoreError, StoredEvent,
 };
-use crate::event::EventId;
+use crate::event::{EventId, OpportunityId};
 use async_trait::async_trait;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -156,6 +156,15 @@ impl Store for ReopeningStore {
 
     async fn flush(&self) -> Result<(), StoreError> {
         forward!(self.flush())
+    }
+
+    async fn purge_opportunity(
+        &self,
+        account: &str,
+        opportunity: &OpportunityId,
+        now: Millis,
+    ) -> Result<usize, StoreError> {
+        forward!(self.purge_opportunity(account, opportunity, now))
     }
 
     async fn record(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError> {

@@ -82,8 +82,11 @@ pub struct StoredEvent {
     /// The person, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<ContactId>,
-    /// `data` as Lever sent it.
+    /// `data` as Lever sent it, or only its ids and times once purged.
     pub data: Box<RawValue>,
+    /// When `data` was cut down to a tombstone because the opportunity was deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purged_at: Option<Millis>,
 }
 
 /// A job's id: `evt_…:handler`, which is also its idempotency key.

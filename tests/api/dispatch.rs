@@ -4,6 +4,7 @@ use crate::helpers::*;
 use lever_hooks::handler::HandlerRegistry;
 use lever_hooks::sample::SampleEvent;
 use lever_hooks::store::{AttemptOutcome, JobState};
+use lever_hooks::Store;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
@@ -235,5 +236,45 @@ async fn each_matching_handler_gets_one_job() {
         .collect();
     handlers.sort();
     assert_eq!(handlers, ["a", "b"]);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_deleted_opportunity_leaves_only_tombstones_of_its_events() {
+    let app = spawn_app("", HandlerRegistry::new()).await;
+    let now = now();
+    let with_personal_data = serde_json::json!({
+        "opportunityId": "opp-gone", "contactId": "person-1", "toStageId": "offer",
+        "name": "Dana Whitfield", "emails": ["dana@example.com"]
+    });
+    let body = lever_hooks::sample::signed_body(
+        SIGNING_TOKEN,
+        "candidateStageChange",
+        &with_personal_data,
+        now,
+        &lever_hooks::sample::random_token(),
+    );
+    let (_, answer) = app.deliver(body).await;
+    let earlier = event_id(&answer);
+    let mut deleted = SampleEvent::new("candidateDeleted");
+    deleted.opportunity_id = "opp-gone".into();
+    let (status, _) = app.deliver(delivery(&deleted)).await;
+    assert_eq!(status, 200);
+
+    eventually(
+        "the earlier event to be purged",
+        Duration::from_secs(5),
+        || async {
+            let event = app.store.event(&earlier).await.unwrap().unwrap();
+            event.purged_at.is_some()
+        },
+    )
+    .await;
+    let tombstone = app.store.event(&earlier).await.unwrap().unwrap();
+    let data: serde_json::Value = serde_json::from_str(tombstone.data.get()).unwrap();
+    assert_eq!(
+        data,
+        serde_json::json!({"opportunityId": "opp-gone", "contactId": "person-1", "toStageId": "offer"})
+    );
     app.stop().await;
 }

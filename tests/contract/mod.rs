@@ -28,6 +28,7 @@ pub mod claim;
 pub mod finish;
 pub mod fixtures;
 pub mod ingest;
+pub mod purge;
 pub mod records;
 pub mod routing;
 
@@ -65,6 +66,7 @@ macro_rules! store_contract {
             finish::next_due_ignores_jobs_waiting_behind_their_order_key_head,
             finish::next_due_does_not_report_a_leased_job_as_due_now,
             finish::two_workers_finishing_one_job_at_once_both_leave_their_attempt,
+            purge::purging_an_opportunity_keeps_only_ids_and_times_of_its_events,
             records::a_put_record_reads_back_and_a_second_put_replaces_it,
             records::insert_record_writes_only_the_first_value_and_returns_it_to_later_callers,
             records::concurrent_insert_record_lets_exactly_one_caller_win,
