@@ -32,7 +32,7 @@ fn keep_ids_and_times(map: Map<String, Value>) -> Map<String, Value> {
             match value {
                 Value::Object(inner) => {
                     let inner = keep_ids_and_times(inner);
-                    (!inner.is_empty()).then(|| (key, Value::Object(inner)))
+                    (!inner.is_empty()).then_some((key, Value::Object(inner)))
                 }
                 Value::String(_) | Value::Number(_) | Value::Null if named_id_or_time => {
                     Some((key, value))
