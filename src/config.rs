@@ -4,11 +4,13 @@
 pub mod duration;
 mod env_vars;
 mod sections;
+mod server;
 
 pub use sections::{
     AccountConfig, DispatchConfig, OAuthSettings, RateLimitSettings, ReasonType, RetryConfig,
-    RouteConfig, ServerConfig, StorageConfig,
+    RouteConfig, StorageConfig,
 };
+pub use server::ServerConfig;
 
 use crate::handler::HandlerConfig;
 use env_vars::join;
