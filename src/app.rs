@@ -103,6 +103,7 @@ impl App {
             store: store.clone(),
             route_wake: dispatcher.route_wake(),
             max_body_bytes: config.server.max_body_bytes,
+            body_timeout: config.server.body_timeout,
             registered: Arc::new(RegisteredTokens::load(store.clone()).await?),
         });
         let workers = config
@@ -114,6 +115,12 @@ impl App {
                 .app_data(state.clone())
                 .configure(server::configure)
         })
+        // Slow or idle clients: each phase of a connection has a deadline (the body's is
+        // enforced in `server::read_limited`, actix has none for it).
+        .client_request_timeout(config.server.client_timeout)
+        .keep_alive(config.server.keep_alive)
+        .client_disconnect_timeout(config.server.disconnect_timeout)
+        .max_connections(config.server.max_connections)
         .listen(listener)?
         .workers(workers)
         .disable_signals()

@@ -5,6 +5,9 @@ use serde::Deserialize;
 use std::time::Duration;
 
 /// `[server]`: the intake listener.
+///
+/// The timeouts bound how long one client can hold a connection without sending a
+/// delivery, so idle or trickling connections cannot crowd out Lever's.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServerConfig {
@@ -17,6 +20,26 @@ pub struct ServerConfig {
     /// How long shutdown waits for requests and running jobs to finish.
     #[serde(deserialize_with = "duration::deserialize")]
     pub shutdown_grace: Duration,
+    /// A new connection must send its whole request head (request line and headers)
+    /// within this time, or it is answered 408 and closed. A connection that sends
+    /// nothing is closed. Default 5 s.
+    #[serde(deserialize_with = "duration::deserialize")]
+    pub client_timeout: Duration,
+    /// Once the head is in, the whole body must arrive within this time, or the
+    /// delivery is answered 408 and nothing is stored. Default 10 s.
+    #[serde(deserialize_with = "duration::deserialize")]
+    pub body_timeout: Duration,
+    /// How long a connection may stay open, idle, after a response, waiting for the
+    /// next request. Default 5 s.
+    #[serde(deserialize_with = "duration::deserialize")]
+    pub keep_alive: Duration,
+    /// How long closing a connection may take (flushing the last response) before
+    /// the socket is dropped. Default 1 s.
+    #[serde(deserialize_with = "duration::deserialize")]
+    pub disconnect_timeout: Duration,
+    /// Open connections per HTTP worker; at the limit, new ones wait in the kernel's
+    /// backlog until one closes. Default 25 000.
+    pub max_connections: usize,
 }
 
 impl Default for ServerConfig {
@@ -26,6 +49,11 @@ impl Default for ServerConfig {
             max_body_bytes: 256 * 1024,
             workers: None,
             shutdown_grace: Duration::from_secs(30),
+            client_timeout: Duration::from_secs(5),
+            body_timeout: Duration::from_secs(10),
+            keep_alive: Duration::from_secs(5),
+            disconnect_timeout: Duration::from_secs(1),
+            max_connections: 25_000,
         }
     }
 }
@@ -46,6 +74,26 @@ impl ServerConfig {
         }
         if self.workers == Some(0) {
             problems.push(ConfigProblem::new("server.workers", "must be at least 1"));
+        }
+        let timeouts = [
+            ("client_timeout", self.client_timeout),
+            ("body_timeout", self.body_timeout),
+            ("keep_alive", self.keep_alive),
+            ("disconnect_timeout", self.disconnect_timeout),
+        ];
+        for (key, value) in timeouts {
+            if value.is_zero() {
+                problems.push(ConfigProblem::new(
+                    format!("server.{key}"),
+                    "must be more than 0 (a zero would turn the limit off)",
+                ));
+            }
+        }
+        if self.max_connections == 0 {
+            problems.push(ConfigProblem::new(
+                "server.max_connections",
+                "must be at least 1",
+            ));
         }
     }
 }
