@@ -9,6 +9,7 @@ use crate::registered_tokens::RegisteredTokens;
 use crate::route::Router;
 use crate::server::{self, IntakeState};
 use crate::store::{SledStore, Store, StoreError};
+use actix_web::middleware::from_fn;
 use actix_web::{web, HttpServer};
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -112,6 +113,7 @@ impl App {
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
         let server = HttpServer::new(move || {
             actix_web::App::new()
+                .wrap(from_fn(server::guard_connection))
                 .app_data(state.clone())
                 .configure(server::configure)
         })

@@ -14,6 +14,9 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tracing::{error, info, warn};
 
+mod connection_guard;
+pub(crate) use connection_guard::guard_connection;
+
 /// What the intake routes need, shared by every HTTP worker.
 pub struct IntakeState {
     /// Accounts by name (`default` is `[lever]`).

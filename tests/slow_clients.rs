@@ -304,6 +304,79 @@ async fn a_body_trickled_past_the_body_timeout_gets_408_and_is_not_stored() {
     app.stop().await;
 }
 
+/// The same with a chunked body: chunks trickled slower than `body_timeout` get 408 and
+/// the connection is closed rather than drained at the client's pace.
+#[tokio::test]
+async fn a_chunked_body_trickled_past_the_body_timeout_gets_408_and_is_closed() {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let app = spawn(SHORT_TIMEOUTS).await;
+
+    let started = Instant::now();
+    let stream = TcpStream::connect(app.addr).await.unwrap();
+    let (mut reader, mut writer) = stream.into_split();
+    writer
+        .write_all(b"POST /webhooks/lever HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n")
+        .await
+        .unwrap();
+    let chunks = "1\r\n{\r\n".repeat(200).into_bytes();
+    let slow_body = tokio::spawn(trickle(writer, chunks, Duration::from_millis(20)));
+    let (answer, closed) = read_until_closed(&mut reader, started, TIMEOUT + MARGIN).await;
+    slow_body.abort();
+
+    let closed = closed.unwrap_or_else(|| {
+        panic!(
+            "the server did not close a connection trickling chunks; it sent {:?}",
+            String::from_utf8_lossy(&answer)
+        )
+    });
+    println!(
+        "trickled chunked body answered {:?}, closed after {closed:?}",
+        status_line(&answer)
+    );
+    assert!(
+        answer.is_empty() || status_line(&answer).contains(" 408 "),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+    app.stop().await;
+}
+
+/// A connection kept alive after a rejected request cannot then trickle its next head:
+/// actix times only a connection's first head, so rejected requests close the connection.
+#[tokio::test]
+async fn after_a_rejected_request_the_connection_is_closed_not_kept_for_a_trickled_head() {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let app = spawn(SHORT_TIMEOUTS).await;
+
+    let started = Instant::now();
+    let stream = TcpStream::connect(app.addr).await.unwrap();
+    let (mut reader, mut writer) = stream.into_split();
+    writer
+        .write_all(b"GET /nothing-here HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .await
+        .unwrap();
+    let endless_head = format!("{}X-Padding: {}", post_head(10), "a".repeat(1000));
+    let slowloris = tokio::spawn(trickle(
+        writer,
+        endless_head.into_bytes(),
+        Duration::from_millis(100),
+    ));
+    let (answer, closed) = read_until_closed(&mut reader, started, TIMEOUT + MARGIN).await;
+    slowloris.abort();
+
+    let closed = closed.expect("the server closes the connection after its answer");
+    println!(
+        "{:?} answered, then the connection was closed after {closed:?}",
+        status_line(&answer)
+    );
+    assert!(
+        status_line(&answer).contains(" 404 "),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+    app.stop().await;
+}
+
 /// Connections held open by the attack in [`deliveries_are_answered_quickly_while_500_connections_are_held`].
 const HELD: usize = 500;
 
