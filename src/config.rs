@@ -239,7 +239,7 @@ impl Config {
             let path = account_path(name);
             account.check(&path, problems);
         }
-        self.server.check(problems);
+        self.server.check(&self.base_dir, problems);
         self.dispatch.check(problems);
         self.retry.check(problems);
         for (name, handler) in &self.handlers {

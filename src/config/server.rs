@@ -1,7 +1,9 @@
 //! `[server]`: the intake listener and how it treats its clients.
 
 use super::{duration, ConfigProblem};
+use crate::tls::TlsConfig;
 use serde::Deserialize;
+use std::path::Path;
 use std::time::Duration;
 
 /// `[server]`: the intake listener.
@@ -40,6 +42,9 @@ pub struct ServerConfig {
     /// Open connections per HTTP worker; at the limit, new ones wait in the kernel's
     /// backlog until one closes. Default 25 000.
     pub max_connections: usize,
+    /// `[server.tls]`: when set, the listener speaks HTTPS only, with this certificate.
+    /// A new connection's TLS handshake must also finish within `client_timeout`.
+    pub tls: Option<TlsConfig>,
 }
 
 impl Default for ServerConfig {
@@ -54,12 +59,14 @@ impl Default for ServerConfig {
             keep_alive: Duration::from_secs(5),
             disconnect_timeout: Duration::from_secs(1),
             max_connections: 25_000,
+            tls: None,
         }
     }
 }
 
 impl ServerConfig {
-    pub(super) fn check(&self, problems: &mut Vec<ConfigProblem>) {
+    /// `base_dir` is the config file's folder, which relative TLS file paths start from.
+    pub(super) fn check(&self, base_dir: &Path, problems: &mut Vec<ConfigProblem>) {
         if self.listen.parse::<std::net::SocketAddr>().is_err() {
             problems.push(ConfigProblem::new(
                 "server.listen",
@@ -94,6 +101,14 @@ impl ServerConfig {
                 "server.max_connections",
                 "must be at least 1",
             ));
+        }
+        if let Some(tls) = &self.tls {
+            for problem in tls.check(base_dir) {
+                problems.push(ConfigProblem::new(
+                    format!("server.tls.{}", problem.key),
+                    problem.message,
+                ));
+            }
         }
     }
 }

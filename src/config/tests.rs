@@ -517,3 +517,42 @@ fn zero_client_limits_are_problems_because_zero_would_turn_them_off() {
         ]
     );
 }
+
+#[test]
+fn tls_files_that_cannot_be_read_are_reported_under_server_tls() {
+    let text = format!("{LEVER}[server.tls]\ncert = \"certs/cert.pem\"\nkey = \"certs/key.pem\"\n");
+    let found = problems(&text);
+    let paths: Vec<&str> = found.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(paths, ["server.tls.cert", "server.tls.key"], "{found:#?}");
+    assert!(
+        found[0].message.contains("/etc/lever-hooks/certs/cert.pem"),
+        "relative to the config file's folder: {}",
+        found[0]
+    );
+}
+
+#[test]
+fn tls_takes_only_cert_and_key() {
+    let text = format!(
+        "{LEVER}[server.tls]\ncert = \"c.pem\"\nkey = \"k.pem\"\ncertificate = \"c.pem\"\n"
+    );
+    let problem = only_problem(&text);
+    assert_eq!(problem.path, "server.tls.certificate");
+}
+
+#[test]
+fn a_readable_certificate_and_key_pass_the_check() {
+    let generated = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("cert.pem"), generated.cert.pem()).unwrap();
+    std::fs::write(
+        dir.path().join("key.pem"),
+        generated.signing_key.serialize_pem(),
+    )
+    .unwrap();
+    let text = format!("{LEVER}[server.tls]\ncert = \"cert.pem\"\nkey = \"key.pem\"\n");
+
+    let config = Config::parse(&text, dir.path(), &env, &[]).unwrap_or_else(|e| panic!("{e}"));
+    let tls = config.server.tls.expect("tls is set");
+    assert_eq!(tls.cert, PathBuf::from("cert.pem"));
+}
