@@ -131,8 +131,9 @@ impl App {
                 .app_data(state.clone())
                 .configure(server::configure)
         })
-        // Slow or idle clients: each phase of a connection has a deadline (the body's is
-        // enforced in `server::read_limited`, actix has none for it).
+        // Slow or idle clients: each phase of a connection has a deadline. actix has none
+        // for the body (see `server::read_limited`) and keeps some connections it should
+        // close (see `server::guard_connection`).
         .client_request_timeout(config.server.client_timeout)
         .keep_alive(config.server.keep_alive)
         .client_disconnect_timeout(config.server.disconnect_timeout)

@@ -58,7 +58,7 @@ impl TlsConfig {
             .map_err(|e| vec![pairing_problem(e)])
     }
 
-    /// What [`Self::server_config`] would report, as (key, message) pairs for `check-config`.
+    /// What [`Self::server_config`] would report, for `check-config`; empty when both load.
     pub fn check(&self, base_dir: &Path) -> Vec<TlsProblem> {
         self.server_config(base_dir).err().unwrap_or_default()
     }
