@@ -7,6 +7,7 @@ use lever_hooks::store::{SledStore, Store};
 use lever_hooks::{App, Config, HandlerRegistry};
 use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -499,51 +500,58 @@ async fn deliveries_are_answered_quickly_while_500_connections_are_held() {
 }
 
 /// A flood of 2,000 badly signed deliveries from 16 clients at once does not cost a
-/// single valid delivery sent meanwhile: every valid one is accepted, every bad one 401.
+/// single valid delivery sent meanwhile: valid deliveries go one after another for as
+/// long as the flood lasts, and every one is accepted quickly; every bad one gets 401.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_badly_signed_deliveries_does_not_crowd_out_valid_ones() {
     let _serial = ONE_AT_A_TIME.lock().await;
     let app = spawn("").await;
     const FLOODERS: usize = 16;
     const EACH: usize = 125;
-    const VALID: usize = 100;
+    let flooders_done = Arc::new(AtomicUsize::new(0));
 
     let started = Instant::now();
     let flood: Vec<_> = (0..FLOODERS)
         .map(|_| {
-            let url = app.url.clone();
+            let (url, done) = (app.url.clone(), flooders_done.clone());
             tokio::spawn(async move {
                 let client = reqwest::Client::new();
                 let mut statuses = Vec::with_capacity(EACH);
                 for _ in 0..EACH {
                     statuses.push(post(&client, &url, badly_signed()).await.0);
                 }
+                done.fetch_add(1, Ordering::SeqCst);
                 statuses
             })
         })
         .collect();
     let client = fresh_connections();
-    let mut valid = Vec::with_capacity(VALID);
-    for _ in 0..VALID {
+    let mut valid = Vec::new();
+    while flooders_done.load(Ordering::SeqCst) < FLOODERS {
         valid.push(post(&client, &app.url, delivery()).await);
     }
-    let valid_done = started.elapsed();
     let mut bad = Vec::new();
     for task in flood {
         bad.extend(task.await.unwrap());
     }
-    let flood_done = started.elapsed();
+    let flood_took = started.elapsed();
 
     let accepted = valid.iter().filter(|(status, _)| *status == 200).count();
     let unauthorized = bad.iter().filter(|status| **status == 401).count();
     let (worst, median) = worst_and_median(valid.iter().map(|(_, took)| *took).collect());
     println!(
-        "flood of {} bad deliveries from {FLOODERS} clients: {unauthorized} got 401, in {flood_done:?}; \
-         {VALID} valid deliveries meanwhile: {accepted} accepted in {valid_done:?}, median {median:?}, worst {worst:?}",
-        bad.len()
+        "flood of {} badly signed deliveries from {FLOODERS} clients in {flood_took:?}: {unauthorized} got 401; \
+         {} valid deliveries during the flood: {accepted} accepted, median {median:?}, worst {worst:?}",
+        bad.len(),
+        valid.len(),
     );
-    assert_eq!(accepted, VALID, "{valid:?}");
     assert_eq!(unauthorized, FLOODERS * EACH);
+    assert_eq!(accepted, valid.len(), "{valid:?}");
+    assert!(
+        valid.len() >= 10,
+        "only {} valid deliveries overlapped the flood",
+        valid.len()
+    );
     assert!(worst < QUICK, "worst {worst:?}");
     app.stop().await;
 }
