@@ -9,6 +9,7 @@ use crate::registered_tokens::RegisteredTokens;
 use crate::route::Router;
 use crate::server::{self, IntakeState};
 use crate::store::{ReopeningStore, Store, StoreError};
+use actix_web::middleware::from_fn;
 use actix_web::{web, HttpServer};
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -29,6 +30,9 @@ pub enum AppError {
     /// The listener could not be bound or the server failed.
     #[error("HTTP server: {0}")]
     Io(#[from] std::io::Error),
+    /// `[server.tls]` names a certificate or key that cannot be used.
+    #[error("cannot serve HTTPS: {0}")]
+    Tls(String),
 }
 
 /// A built, not yet running, lever-hooks instance.
@@ -90,6 +94,16 @@ impl App {
             config.retry.clone(),
         )
         .with_lookup(accounts);
+        let tls = match &config.server.tls {
+            Some(tls) => Some(tls.server_config(&config.base_dir).map_err(|problems| {
+                let described: Vec<String> = problems
+                    .iter()
+                    .map(|p| format!("server.tls.{}: {}", p.key, p.message))
+                    .collect();
+                AppError::Tls(described.join("; "))
+            })?),
+            None => None,
+        };
         let grace = config.server.shutdown_grace;
         let (stop, stopped) = watch::channel(false);
         let tasks = vec![
@@ -103,23 +117,38 @@ impl App {
             store: store.clone(),
             route_wake: dispatcher.route_wake(),
             max_body_bytes: config.server.max_body_bytes,
+            body_timeout: config.server.body_timeout,
             registered: Arc::new(RegisteredTokens::load(store.clone()).await?),
         });
         let workers = config
             .server
             .workers
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+        let https = tls.is_some();
         let server = HttpServer::new(move || {
             actix_web::App::new()
+                .wrap(from_fn(server::guard_connection))
                 .app_data(state.clone())
                 .configure(server::configure)
         })
-        .listen(listener)?
-        .workers(workers)
-        .disable_signals()
-        .shutdown_timeout(grace.as_secs().max(1))
-        .run();
-        info!(port, workers, "listening for Lever webhooks");
+        // Slow or idle clients: each phase of a connection has a deadline. actix has none
+        // for the body (see `server::read_limited`) and keeps some connections it should
+        // close (see `server::guard_connection`).
+        .client_request_timeout(config.server.client_timeout)
+        .keep_alive(config.server.keep_alive)
+        .client_disconnect_timeout(config.server.disconnect_timeout)
+        .max_connections(config.server.max_connections)
+        .tls_handshake_timeout(config.server.client_timeout);
+        let server = match tls {
+            Some(tls) => server.listen_rustls_0_23(listener, tls)?,
+            None => server.listen(listener)?,
+        };
+        let server = server
+            .workers(workers)
+            .disable_signals()
+            .shutdown_timeout(grace.as_secs().max(1))
+            .run();
+        info!(port, workers, https, "listening for Lever webhooks");
         Ok(Self {
             port,
             server,

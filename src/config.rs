@@ -4,11 +4,13 @@
 pub mod duration;
 mod env_vars;
 mod sections;
+mod server;
 
 pub use sections::{
     AccountConfig, DispatchConfig, OAuthSettings, RateLimitSettings, ReasonType, RetryConfig,
-    RouteConfig, ServerConfig, StorageConfig,
+    RouteConfig, StorageConfig,
 };
+pub use server::ServerConfig;
 
 use crate::handler::HandlerConfig;
 use env_vars::join;
@@ -237,7 +239,7 @@ impl Config {
             let path = account_path(name);
             account.check(&path, problems);
         }
-        self.server.check(problems);
+        self.server.check(&self.base_dir, problems);
         self.dispatch.check(problems);
         self.retry.check(problems);
         for (name, handler) in &self.handlers {

@@ -15,7 +15,8 @@
 //! - [`handler`] is the plugin API, the built-in `command` and `http` handlers, and the
 //!   Lever-aware `background-check`, `assessment` and `hris` handlers;
 //! - [`lever`] is the Data API client; [`lever_accounts`] holds one per account;
-//! - [`server`] is the HTTP edge and [`app`] wires everything and handles shutdown;
+//! - [`server`] is the HTTP edge (over HTTPS with [`tls`]) and [`app`] wires everything and
+//!   handles shutdown;
 //! - [`config`] reads the TOML file; [`cli`] is the command line;
 //! - [`fake_lever`] is a fake Lever (Data API and webhooks out) for local work and tests.
 //!
@@ -64,6 +65,7 @@ pub mod server;
 pub mod signature;
 pub mod store;
 pub mod telemetry;
+pub mod tls;
 
 pub use app::App;
 pub use config::Config;

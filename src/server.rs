@@ -10,8 +10,12 @@ use futures_util::StreamExt;
 use serde_json::json;
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::Notify;
 use tracing::{error, info, warn};
+
+mod connection_guard;
+pub(crate) use connection_guard::guard_connection;
 
 /// What the intake routes need, shared by every HTTP worker.
 pub struct IntakeState {
@@ -23,6 +27,8 @@ pub struct IntakeState {
     pub route_wake: Arc<Notify>,
     /// Larger bodies get 413.
     pub max_body_bytes: usize,
+    /// Bodies still incomplete after this long get 408.
+    pub body_timeout: Duration,
     /// Signing tokens stored by `webhooks register`.
     pub registered: Arc<RegisteredTokens>,
 }
@@ -105,8 +111,17 @@ async fn receive(
         );
         return error_response(404, "unknown account");
     };
-    let bytes = match read_limited(body, state.max_body_bytes).await {
+    let bytes = match read_limited(body, state.max_body_bytes, state.body_timeout).await {
         Ok(bytes) => bytes,
+        Err(BodyError::TooSlow) => {
+            warn!(
+                account = account_name,
+                outcome = "rejected",
+                reason = "body_timeout",
+                "delivery"
+            );
+            return error_response(408, "body not received in time");
+        }
         Err(BodyError::TooLarge) => {
             warn!(
                 account = account_name,
@@ -165,18 +180,33 @@ async fn receive(
 
 enum BodyError {
     TooLarge,
+    TooSlow,
     Broken(actix_web::error::PayloadError),
 }
 
-/// Reads the body, giving up as soon as it grows past `limit` (chunked bodies included).
-async fn read_limited(mut body: web::Payload, limit: usize) -> Result<web::BytesMut, BodyError> {
-    let mut bytes = web::BytesMut::new();
-    while let Some(chunk) = body.next().await {
-        let chunk = chunk.map_err(BodyError::Broken)?;
-        if bytes.len() + chunk.len() > limit {
-            return Err(BodyError::TooLarge);
+/// Reads the body, giving up as soon as it grows past `limit` (chunked bodies included)
+/// or is still incomplete after `deadline`.
+///
+/// actix-web times out a slow request head but not a slow body, so without the deadline
+/// a client trickling one byte a second would hold its connection and this task for as
+/// long as it likes.
+async fn read_limited(
+    mut body: web::Payload,
+    limit: usize,
+    deadline: Duration,
+) -> Result<web::BytesMut, BodyError> {
+    let read = async {
+        let mut bytes = web::BytesMut::new();
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.map_err(BodyError::Broken)?;
+            if bytes.len() + chunk.len() > limit {
+                return Err(BodyError::TooLarge);
+            }
+            bytes.extend_from_slice(&chunk);
         }
-        bytes.extend_from_slice(&chunk);
-    }
-    Ok(bytes)
+        Ok(bytes)
+    };
+    tokio::time::timeout(deadline, read)
+        .await
+        .unwrap_or(Err(BodyError::TooSlow))
 }

@@ -478,3 +478,81 @@ fn archived_routes_take_a_reason_type_and_other_routes_do_not() {
     let problems = parse_with_plugins(&text, &["cancel"]).unwrap_err().problems;
     assert_eq!(problems[0].path, "routes[0].reason_type", "{problems:?}");
 }
+
+#[test]
+fn client_limits_have_defaults_and_can_be_set() {
+    let config = parse(LEVER).unwrap();
+    assert_eq!(config.server.client_timeout, Duration::from_secs(5));
+    assert_eq!(config.server.body_timeout, Duration::from_secs(10));
+    assert_eq!(config.server.keep_alive, Duration::from_secs(5));
+    assert_eq!(config.server.disconnect_timeout, Duration::from_secs(1));
+    assert_eq!(config.server.max_connections, 25_000);
+
+    let config = parse(&format!(
+        "{LEVER}[server]\nclient_timeout = \"2s\"\nbody_timeout = \"3s\"\nkeep_alive = \"4s\"\ndisconnect_timeout = \"250ms\"\nmax_connections = 1000\n"
+    ))
+    .unwrap();
+    assert_eq!(config.server.client_timeout, Duration::from_secs(2));
+    assert_eq!(config.server.body_timeout, Duration::from_secs(3));
+    assert_eq!(config.server.keep_alive, Duration::from_secs(4));
+    assert_eq!(config.server.disconnect_timeout, Duration::from_millis(250));
+    assert_eq!(config.server.max_connections, 1000);
+}
+
+#[test]
+fn zero_client_limits_are_problems_because_zero_would_turn_them_off() {
+    let text = format!(
+        "{LEVER}[server]\nclient_timeout = \"0s\"\nbody_timeout = \"0s\"\nkeep_alive = \"0s\"\ndisconnect_timeout = \"0ms\"\nmax_connections = 0\n"
+    );
+    let mut paths: Vec<String> = problems(&text).into_iter().map(|p| p.path).collect();
+    paths.sort();
+    assert_eq!(
+        paths,
+        [
+            "server.body_timeout",
+            "server.client_timeout",
+            "server.disconnect_timeout",
+            "server.keep_alive",
+            "server.max_connections",
+        ]
+    );
+}
+
+#[test]
+fn tls_files_that_cannot_be_read_are_reported_under_server_tls() {
+    let text = format!("{LEVER}[server.tls]\ncert = \"certs/cert.pem\"\nkey = \"certs/key.pem\"\n");
+    let found = problems(&text);
+    let paths: Vec<&str> = found.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(paths, ["server.tls.cert", "server.tls.key"], "{found:#?}");
+    assert!(
+        found[0].message.contains("/etc/lever-hooks/certs/cert.pem"),
+        "relative to the config file's folder: {}",
+        found[0]
+    );
+}
+
+#[test]
+fn tls_takes_only_cert_and_key() {
+    let text = format!(
+        "{LEVER}[server.tls]\ncert = \"c.pem\"\nkey = \"k.pem\"\ncertificate = \"c.pem\"\n"
+    );
+    let problem = only_problem(&text);
+    assert_eq!(problem.path, "server.tls.certificate");
+}
+
+#[test]
+fn a_readable_certificate_and_key_pass_the_check() {
+    let generated = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("cert.pem"), generated.cert.pem()).unwrap();
+    std::fs::write(
+        dir.path().join("key.pem"),
+        generated.signing_key.serialize_pem(),
+    )
+    .unwrap();
+    let text = format!("{LEVER}[server.tls]\ncert = \"cert.pem\"\nkey = \"key.pem\"\n");
+
+    let config = Config::parse(&text, dir.path(), &env, &[]).unwrap_or_else(|e| panic!("{e}"));
+    let tls = config.server.tls.expect("tls is set");
+    assert_eq!(tls.cert, PathBuf::from("cert.pem"));
+}

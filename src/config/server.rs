@@ -1,0 +1,114 @@
+//! `[server]`: the intake listener and how it treats its clients.
+
+use super::{duration, ConfigProblem};
+use crate::tls::TlsConfig;
+use serde::Deserialize;
+use std::path::Path;
+use std::time::Duration;
+
+/// `[server]`: the intake listener.
+///
+/// The timeouts bound how long one client can hold a connection without sending a
+/// delivery, so idle or trickling connections cannot crowd out Lever's.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Address to listen on, like `0.0.0.0:8080`.
+    pub listen: String,
+    /// Largest body accepted; larger ones get 413 without being read in full.
+    pub max_body_bytes: usize,
+    /// HTTP worker threads (default: one per core).
+    pub workers: Option<usize>,
+    /// How long shutdown waits for requests and running jobs to finish.
+    #[serde(deserialize_with = "duration::deserialize")]
+    pub shutdown_grace: Duration,
+    /// A new connection must send its whole request head (request line and headers)
+    /// within this time, or it is answered 408 and closed. A connection that sends
+    /// nothing is closed. Default 5 s.
+    #[serde(deserialize_with = "duration::deserialize")]
+    pub client_timeout: Duration,
+    /// Once the head is in, the whole body must arrive within this time, or the
+    /// delivery is answered 408 and nothing is stored. Default 10 s.
+    #[serde(deserialize_with = "duration::deserialize")]
+    pub body_timeout: Duration,
+    /// How long a connection may stay open, idle, after a response, waiting for the
+    /// next request. Default 5 s.
+    #[serde(deserialize_with = "duration::deserialize")]
+    pub keep_alive: Duration,
+    /// How long closing a connection may take (flushing the last response) before
+    /// the socket is dropped. Default 1 s.
+    #[serde(deserialize_with = "duration::deserialize")]
+    pub disconnect_timeout: Duration,
+    /// Open connections per HTTP worker; at the limit, new ones wait in the kernel's
+    /// backlog until one closes. Default 25 000.
+    pub max_connections: usize,
+    /// `[server.tls]`: when set, the listener speaks HTTPS only, with this certificate.
+    /// A new connection's TLS handshake must also finish within `client_timeout`.
+    pub tls: Option<TlsConfig>,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: "0.0.0.0:8080".to_owned(),
+            max_body_bytes: 256 * 1024,
+            workers: None,
+            shutdown_grace: Duration::from_secs(30),
+            client_timeout: Duration::from_secs(5),
+            body_timeout: Duration::from_secs(10),
+            keep_alive: Duration::from_secs(5),
+            disconnect_timeout: Duration::from_secs(1),
+            max_connections: 25_000,
+            tls: None,
+        }
+    }
+}
+
+impl ServerConfig {
+    /// `base_dir` is the config file's folder, which relative TLS file paths start from.
+    pub(super) fn check(&self, base_dir: &Path, problems: &mut Vec<ConfigProblem>) {
+        if self.listen.parse::<std::net::SocketAddr>().is_err() {
+            problems.push(ConfigProblem::new(
+                "server.listen",
+                format!("`{}` is not an address like 0.0.0.0:8080", self.listen),
+            ));
+        }
+        if self.max_body_bytes < 1024 {
+            problems.push(ConfigProblem::new(
+                "server.max_body_bytes",
+                "must be at least 1024",
+            ));
+        }
+        if self.workers == Some(0) {
+            problems.push(ConfigProblem::new("server.workers", "must be at least 1"));
+        }
+        let timeouts = [
+            ("client_timeout", self.client_timeout),
+            ("body_timeout", self.body_timeout),
+            ("keep_alive", self.keep_alive),
+            ("disconnect_timeout", self.disconnect_timeout),
+        ];
+        for (key, value) in timeouts {
+            if value.is_zero() {
+                problems.push(ConfigProblem::new(
+                    format!("server.{key}"),
+                    "must be more than 0 (a zero would turn the limit off)",
+                ));
+            }
+        }
+        if self.max_connections == 0 {
+            problems.push(ConfigProblem::new(
+                "server.max_connections",
+                "must be at least 1",
+            ));
+        }
+        if let Some(tls) = &self.tls {
+            for problem in tls.check(base_dir) {
+                problems.push(ConfigProblem::new(
+                    format!("server.tls.{}", problem.key),
+                    problem.message,
+                ));
+            }
+        }
+    }
+}
