@@ -13,10 +13,12 @@
 //!   (rotated OAuth tokens, registered signing tokens, write-backs done, one check per
 //!   opportunity).
 
+pub mod query;
 pub mod reopening;
 pub mod sled_store;
 mod types;
 
+pub use query::{EventFilter, EventPage, EventStatus, EventView};
 pub use reopening::ReopeningStore;
 pub use sled_store::SledStore;
 pub use types::{
@@ -86,6 +88,37 @@ pub trait Store: Send + Sync + 'static {
 
     /// Every job of one event, with its attempts.
     async fn jobs_of(&self, id: &EventId) -> Result<Vec<Job>, StoreError>;
+
+    /// Events matching `filter` with their jobs, newest first, at most `limit`, older
+    /// than the event `before` when given (the previous page's `next`).
+    async fn list_events(
+        &self,
+        filter: &EventFilter,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<EventPage, StoreError>;
+
+    /// Runs the event's jobs (all, or `handler`'s) again from `now`, with a fresh retry
+    /// budget; their attempts are kept and numbering goes on. Jobs already pending are
+    /// left as they are. Returns the ids of the jobs that will run; durable.
+    async fn replay(
+        &self,
+        event: &EventId,
+        handler: Option<&str>,
+        now: Millis,
+    ) -> Result<Vec<JobId>, StoreError>;
+
+    /// Every dead letter of the events (and handler) `filter` matches, pending again from
+    /// `now` with a fresh retry budget. Returns their ids; durable.
+    async fn retry_dead(&self, filter: &EventFilter, now: Millis)
+        -> Result<Vec<JobId>, StoreError>;
+
+    /// Cuts every event `filter` matches down to a tombstone (ids and times); durable.
+    async fn purge_events(&self, filter: &EventFilter, now: Millis) -> Result<usize, StoreError>;
+
+    /// Deletes events received before `cutoff` whose jobs all finished, with their jobs;
+    /// dedupe keys and tokens stay. Returns how many events went; durable.
+    async fn prune(&self, cutoff: Millis) -> Result<usize, StoreError>;
 
     /// Makes everything written so far durable (used at shutdown).
     async fn flush(&self) -> Result<(), StoreError>;

@@ -8,8 +8,8 @@
 //! (intake answers 503, workers pause and retry).
 
 use super::{
-    Attempt, ClaimedJob, IngestOutcome, Job, JobId, Millis, NewEvent, NextStep, Routing, SledStore,
-    Store, StoreError, StoredEvent,
+    Attempt, ClaimedJob, EventFilter, EventPage, IngestOutcome, Job, JobId, Millis, NewEvent,
+    NextStep, Routing, SledStore, Store, StoreError, StoredEvent,
 };
 use crate::event::{EventId, OpportunityId};
 use async_trait::async_trait;
@@ -156,6 +156,40 @@ impl Store for ReopeningStore {
 
     async fn flush(&self) -> Result<(), StoreError> {
         forward!(self.flush())
+    }
+
+    async fn list_events(
+        &self,
+        filter: &EventFilter,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<EventPage, StoreError> {
+        forward!(self.list_events(filter, before, limit))
+    }
+
+    async fn replay(
+        &self,
+        event: &EventId,
+        handler: Option<&str>,
+        now: Millis,
+    ) -> Result<Vec<JobId>, StoreError> {
+        forward!(self.replay(event, handler, now))
+    }
+
+    async fn retry_dead(
+        &self,
+        filter: &EventFilter,
+        now: Millis,
+    ) -> Result<Vec<JobId>, StoreError> {
+        forward!(self.retry_dead(filter, now))
+    }
+
+    async fn purge_events(&self, filter: &EventFilter, now: Millis) -> Result<usize, StoreError> {
+        forward!(self.purge_events(filter, now))
+    }
+
+    async fn prune(&self, cutoff: Millis) -> Result<usize, StoreError> {
+        forward!(self.prune(cutoff))
     }
 
     async fn purge_opportunity(

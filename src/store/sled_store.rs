@@ -12,13 +12,14 @@
 //! changes (route, claim, finish) are serialized by one in-process lock: sled allows one
 //! process per folder, so that lock is the whole story.
 
+mod admin;
 mod index;
 mod keys;
 
 use super::types::now_millis;
 use super::{
-    Attempt, ClaimedJob, IngestOutcome, Job, JobId, JobState, Millis, NewEvent, NextStep, Routing,
-    Store, StoreError, StoredEvent,
+    Attempt, ClaimedJob, EventFilter, EventPage, IngestOutcome, Job, JobId, JobState, Millis,
+    NewEvent, NextStep, Routing, Store, StoreError, StoredEvent,
 };
 use crate::document::idempotency_key;
 use crate::event::{EventId, OpportunityId};
@@ -512,12 +513,49 @@ impl Store for SledStore {
     }
 
     async fn jobs_of(&self, id: &EventId) -> Result<Vec<Job>, StoreError> {
-        let prefix = job_key(format!("{id}:").as_bytes());
-        self.inner
-            .tree
-            .scan_prefix(prefix)
-            .map(|item| item.map_err(backend).and_then(|(_, v)| from_json(&v)))
-            .collect()
+        self.inner.jobs(id)
+    }
+
+    async fn list_events(
+        &self,
+        filter: &EventFilter,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<EventPage, StoreError> {
+        self.inner.list_events(filter, before, limit)
+    }
+
+    async fn replay(
+        &self,
+        event: &EventId,
+        handler: Option<&str>,
+        now: Millis,
+    ) -> Result<Vec<JobId>, StoreError> {
+        let ids = self.inner.replay(event, handler, now)?;
+        self.inner.flusher.flush(&self.inner.db).await?;
+        Ok(ids)
+    }
+
+    async fn retry_dead(
+        &self,
+        filter: &EventFilter,
+        now: Millis,
+    ) -> Result<Vec<JobId>, StoreError> {
+        let ids = self.inner.retry_dead(filter, now)?;
+        self.inner.flusher.flush(&self.inner.db).await?;
+        Ok(ids)
+    }
+
+    async fn purge_events(&self, filter: &EventFilter, now: Millis) -> Result<usize, StoreError> {
+        let purged = self.inner.purge_events(filter, now)?;
+        self.inner.flusher.flush(&self.inner.db).await?;
+        Ok(purged)
+    }
+
+    async fn prune(&self, cutoff: Millis) -> Result<usize, StoreError> {
+        let pruned = self.inner.prune(cutoff)?;
+        self.inner.flusher.flush(&self.inner.db).await?;
+        Ok(pruned)
     }
 
     async fn flush(&self) -> Result<(), StoreError> {

@@ -325,6 +325,39 @@ impl Store for CountingStore {
     async fn flush(&self) -> Result<(), StoreError> {
         self.inner.flush().await
     }
+    async fn list_events(
+        &self,
+        filter: &lever_hooks::store::EventFilter,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<lever_hooks::store::EventPage, StoreError> {
+        self.inner.list_events(filter, before, limit).await
+    }
+    async fn replay(
+        &self,
+        event: &EventId,
+        handler: Option<&str>,
+        now: Millis,
+    ) -> Result<Vec<JobId>, StoreError> {
+        self.inner.replay(event, handler, now).await
+    }
+    async fn retry_dead(
+        &self,
+        filter: &lever_hooks::store::EventFilter,
+        now: Millis,
+    ) -> Result<Vec<JobId>, StoreError> {
+        self.inner.retry_dead(filter, now).await
+    }
+    async fn purge_events(
+        &self,
+        filter: &lever_hooks::store::EventFilter,
+        now: Millis,
+    ) -> Result<usize, StoreError> {
+        self.inner.purge_events(filter, now).await
+    }
+    async fn prune(&self, cutoff: Millis) -> Result<usize, StoreError> {
+        self.inner.prune(cutoff).await
+    }
     async fn purge_opportunity(
         &self,
         account: &str,

@@ -24,6 +24,7 @@
 
 #![allow(dead_code)] // Each test binary uses the fixtures it needs.
 
+pub mod admin;
 pub mod claim;
 pub mod finish;
 pub mod fixtures;
@@ -66,6 +67,10 @@ macro_rules! store_contract {
             finish::next_due_ignores_jobs_waiting_behind_their_order_key_head,
             finish::next_due_does_not_report_a_leased_job_as_due_now,
             finish::two_workers_finishing_one_job_at_once_both_leave_their_attempt,
+            admin::events_list_newest_first_in_pages_with_status_and_filters,
+            admin::retrying_dead_letters_gives_a_fresh_budget_and_keeps_attempts,
+            admin::replaying_runs_finished_jobs_again,
+            admin::purging_by_filter_and_pruning_old_finished_events,
             purge::purging_an_opportunity_keeps_only_ids_and_times_of_its_events,
             records::a_put_record_reads_back_and_a_second_put_replaces_it,
             records::insert_record_writes_only_the_first_value_and_returns_it_to_later_callers,

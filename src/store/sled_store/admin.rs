@@ -1,0 +1,185 @@
+//! The operator's side of the sled store: listing events with their jobs, replaying,
+//! retrying dead letters, purging by filter, and pruning old events.
+
+use super::keys::{event_key, job_key, queue_key, unrouted_key, Prefix};
+use super::{backend, from_json, to_json, Inner};
+use crate::event::EventId;
+use crate::store::query::{EventFilter, EventPage, EventStatus, EventView};
+use crate::store::{Job, JobId, JobState, Millis, StoreError, StoredEvent};
+
+impl Inner {
+    /// Every job of one event.
+    pub(super) fn jobs(&self, id: &EventId) -> Result<Vec<Job>, StoreError> {
+        self.tree
+            .scan_prefix(job_key(format!("{id}:").as_bytes()))
+            .map(|item| item.map_err(backend).and_then(|(_, v)| from_json(&v)))
+            .collect()
+    }
+
+    fn routed(&self, event: &StoredEvent) -> Result<bool, StoreError> {
+        Ok(!self
+            .tree
+            .contains_key(unrouted_key(event.seq))
+            .map_err(backend)?)
+    }
+
+    /// Events newest first (ids grow with time), older than `before` when given.
+    fn events_newest_first(
+        &self,
+        before: Option<&str>,
+    ) -> impl Iterator<Item = Result<StoredEvent, StoreError>> + '_ {
+        let start = vec![Prefix::EVENT];
+        let end = match before {
+            Some(id) => event_key(&EventId::new(id)),
+            None => vec![Prefix::EVENT + 1],
+        };
+        self.tree
+            .range(start..end)
+            .rev()
+            .map(|item| item.map_err(backend).and_then(|(_, v)| from_json(&v)))
+    }
+
+    pub(super) fn list_events(
+        &self,
+        filter: &EventFilter,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<EventPage, StoreError> {
+        let mut events = Vec::new();
+        let mut next = None;
+        for event in self.events_newest_first(before) {
+            let event = event?;
+            if !filter.matches_event(&event) {
+                continue;
+            }
+            let jobs = self.jobs(&event.id)?;
+            let routed = self.routed(&event)?;
+            if !filter.matches(&event, routed, &jobs) {
+                continue;
+            }
+            if events.len() == limit {
+                next = events.last().map(|v: &EventView| v.event.id.to_string());
+                break;
+            }
+            let status = EventStatus::of(routed, &jobs.iter().collect::<Vec<_>>());
+            events.push(EventView {
+                event,
+                status,
+                jobs,
+            });
+        }
+        Ok(EventPage { events, next })
+    }
+
+    /// Makes `jobs` pending again at `now` with a fresh retry budget (attempts kept);
+    /// jobs already pending stay as they are. Returns the ids of the jobs that will run.
+    fn rerun(&self, jobs: Vec<Job>, now: Millis) -> Result<Vec<JobId>, StoreError> {
+        let mut writes = sled::Batch::default();
+        let mut ids = Vec::new();
+        for mut job in jobs {
+            if job.state != JobState::Pending {
+                job.state = JobState::Pending;
+                job.next_at = now;
+                job.lease_until = None;
+                job.budget_start = job.attempts.len() as u32;
+                writes.insert(queue_key(&job), job.id.as_bytes());
+                writes.insert(job_key(job.id.as_bytes()), to_json(&job));
+            }
+            ids.push(job.id);
+        }
+        self.tree.apply_batch(writes).map_err(backend)?;
+        Ok(ids)
+    }
+
+    pub(super) fn replay(
+        &self,
+        id: &EventId,
+        handler: Option<&str>,
+        now: Millis,
+    ) -> Result<Vec<JobId>, StoreError> {
+        let _guard = self.lock_jobs();
+        let jobs = self
+            .jobs(id)?
+            .into_iter()
+            .filter(|j| handler.map_or(true, |h| h == j.handler))
+            .collect();
+        self.rerun(jobs, now)
+    }
+
+    pub(super) fn retry_dead(
+        &self,
+        filter: &EventFilter,
+        now: Millis,
+    ) -> Result<Vec<JobId>, StoreError> {
+        let _guard = self.lock_jobs();
+        let mut dead = Vec::new();
+        for event in self.events_newest_first(None) {
+            let event = event?;
+            if !filter.matches_event(&event) {
+                continue;
+            }
+            let jobs = self.jobs(&event.id)?;
+            if !filter.matches(&event, self.routed(&event)?, &jobs) {
+                continue;
+            }
+            dead.extend(
+                filter
+                    .jobs(&jobs)
+                    .into_iter()
+                    .filter(|j| j.state == JobState::Dead)
+                    .cloned(),
+            );
+        }
+        self.rerun(dead, now)
+    }
+
+    pub(super) fn purge_events(
+        &self,
+        filter: &EventFilter,
+        now: Millis,
+    ) -> Result<usize, StoreError> {
+        let mut writes = sled::Batch::default();
+        let mut purged = 0;
+        for event in self.events_newest_first(None) {
+            let mut event = event?;
+            if event.purged_at.is_some() || !filter.matches_event(&event) {
+                continue;
+            }
+            if !filter.matches(&event, self.routed(&event)?, &self.jobs(&event.id)?) {
+                continue;
+            }
+            event.data = crate::purge::tombstone(&event.data);
+            event.purged_at = Some(now);
+            writes.insert(event_key(&event.id), to_json(&event));
+            purged += 1;
+        }
+        self.tree.apply_batch(writes).map_err(backend)?;
+        Ok(purged)
+    }
+
+    /// Deletes events received before `cutoff` that are routed and whose jobs all
+    /// finished, with their jobs. Dedupe keys and tokens stay (they are small, and a
+    /// late redelivery must still be recognised).
+    pub(super) fn prune(&self, cutoff: Millis) -> Result<usize, StoreError> {
+        let _guard = self.lock_jobs();
+        let mut writes = sled::Batch::default();
+        let mut pruned = 0;
+        for event in self.events_newest_first(None) {
+            let event = event?;
+            if event.received_at >= cutoff || !self.routed(&event)? {
+                continue;
+            }
+            let jobs = self.jobs(&event.id)?;
+            if jobs.iter().any(|j| j.state == JobState::Pending) {
+                continue;
+            }
+            for job in &jobs {
+                writes.remove(job_key(job.id.as_bytes()));
+            }
+            writes.remove(event_key(&event.id));
+            pruned += 1;
+        }
+        self.tree.apply_batch(writes).map_err(backend)?;
+        Ok(pruned)
+    }
+}
