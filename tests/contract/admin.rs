@@ -54,14 +54,8 @@ pub async fn events_list_newest_first_in_pages_with_status_and_filters(store: Ar
     assert_eq!(ids, [c.id.clone(), b.id.clone()], "newest first");
     let next = first.next.expect("a second page");
     let second = store.list_events(&filter(), Some(&next), 2).await.unwrap();
-    assert_eq!(
-        second
-            .events
-            .iter()
-            .map(|v| v.event.id.clone())
-            .collect::<Vec<_>>(),
-        [a.id.clone()]
-    );
+    assert_eq!(second.events.len(), 1);
+    assert_eq!(second.events[0].event.id, a.id);
     assert_eq!(second.next, None);
     assert_eq!(first.events[0].status, EventStatus::Unrouted);
     assert_eq!(first.events[1].status, EventStatus::Dead);
