@@ -2,7 +2,8 @@
 //! gets its documented status, stores nothing, and leaves the server serving.
 //!
 //! `matrix.rs` is the table of cases (one named row each, in the order the checks run);
-//! `content_type.rs` holds the decision that the body, not the header, decides.
+//! `replay.rs` holds the cases that need more than one request (token reuse, settings-page
+//! test replays) and `content_type.rs` the decision that the body, not the header, decides.
 
 #[path = "../api/helpers.rs"]
 #[allow(dead_code)]
@@ -12,3 +13,4 @@ mod bodies;
 mod client;
 mod content_type;
 mod matrix;
+mod replay;
