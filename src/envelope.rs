@@ -1,14 +1,20 @@
 //! The outer shape of a Lever delivery (`event`, `token`, `triggeredAt`, `signature`, `data`, `id`),
 //! parsed from the raw body without losing the bytes that were signed or sent.
 
+mod strict;
+
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
+pub use strict::MAX_DEPTH;
+
 /// Why a body is not a well-formed Lever delivery (answered with 400).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EnvelopeError {
-    /// The body is not JSON at all, or has duplicate or mistyped envelope fields.
+    /// The body is not JSON at all, is nested deeper than [`MAX_DEPTH`], repeats a key in
+    /// one object (envelope or `data`), holds a number beyond `f64`, or has a mistyped
+    /// envelope field.
     #[error("body is not a valid delivery: {0}")]
     Invalid(String),
     /// The body is JSON but not an object.
@@ -75,6 +81,10 @@ impl Envelope {
                 Err(e) => Err(EnvelopeError::Invalid(e.to_string())),
             };
         }
+        // `data` is kept as raw text, which serde_json reads without a depth limit or a
+        // duplicate-key check; refuse here what a reader downstream could not take or
+        // could take two ways.
+        strict::check(body).map_err(|e| EnvelopeError::Invalid(e.to_string()))?;
         let wire: Wire =
             serde_json::from_slice(body).map_err(|e| EnvelopeError::Invalid(e.to_string()))?;
         let event = required(wire.event, "event")?;
@@ -256,6 +266,23 @@ mod tests {
             Envelope::parse(dup).unwrap_err(),
             EnvelopeError::Invalid(_)
         ));
+    }
+
+    #[test]
+    fn a_key_repeated_inside_data_or_deep_nesting_is_invalid() {
+        for bad in [
+            body("1", r#"{"opportunityId":"a","opportunityId":"b"}"#),
+            body(
+                "1",
+                &format!("{{\"a\":{}1{}}}", "[".repeat(200), "]".repeat(200)),
+            ),
+            body("1", r#"{"n":1e400}"#),
+        ] {
+            assert!(matches!(
+                Envelope::parse(&bad).unwrap_err(),
+                EnvelopeError::Invalid(_)
+            ));
+        }
     }
 
     #[test]

@@ -69,8 +69,12 @@ impl Rejection {
 /// A delivery that passed every check that needs no store.
 #[derive(Debug, Clone)]
 pub enum Checked {
-    /// Lever's settings-page test (`data` is `{}`): answer 200, store nothing.
-    SettingsTest,
+    /// Lever's settings-page test (`data` is `{}`): answer 200, store no event.
+    SettingsTest {
+        /// The test's token, remembered so it cannot be replayed later with real `data`
+        /// (the signature covers only `token` and `triggeredAt`).
+        token: String,
+    },
     /// A real event, ready for the store.
     Event(Box<NewEvent>),
 }
@@ -106,13 +110,22 @@ pub fn check(
         return Err(Rejection::InFuture);
     }
     if envelope.is_settings_test() {
-        return Ok(Checked::SettingsTest);
+        return Ok(Checked::SettingsTest {
+            token: envelope.token,
+        });
     }
     Ok(Checked::Event(Box::new(new_event(
         account_name,
         envelope,
         now,
     ))))
+}
+
+/// The store record that remembers a settings-page test's token, per account.
+///
+/// A real event carrying a token found here is a replay of the test with forged `data`.
+pub fn settings_test_token_key(account: &str, token: &str) -> String {
+    format!("test-token/{account}/{token}")
 }
 
 fn new_event(account: &str, envelope: Envelope, now: Millis) -> NewEvent {

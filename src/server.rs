@@ -149,13 +149,21 @@ async fn receive(
             warn!(account = account_name, outcome = "rejected", reason = rejection.label(), detail = %rejection, "delivery");
             return error_response(rejection.status(), &rejection.public_reason());
         }
-        Ok(Checked::SettingsTest) => {
-            info!(account = account_name, outcome = "test", "delivery");
-            return HttpResponse::Ok().json(json!({"status": "test"}));
+        Ok(Checked::SettingsTest { token }) => {
+            return answer_settings_test(account_name, &token, now, state).await;
         }
         Ok(Checked::Event(event)) => event,
     };
     let event_name = new_event.event.clone();
+    let test_key = intake::settings_test_token_key(account_name, &new_event.token);
+    match state.store.record(&test_key).await {
+        Ok(None) => {}
+        Ok(Some(_)) => return token_reused(account_name, &event_name),
+        Err(e) => {
+            error!(account = account_name, event = %event_name, outcome = "unavailable", error = %e, "delivery");
+            return error_response(503, "storage unavailable, retry later");
+        }
+    }
     match state.store.ingest(*new_event).await {
         Ok(IngestOutcome::Accepted(id)) => {
             state.route_wake.notify_one();
@@ -166,16 +174,41 @@ async fn receive(
             info!(account = account_name, event = %event_name, id = %id, outcome = "duplicate", "delivery");
             HttpResponse::Ok().json(json!({"status": "duplicate", "id": id}))
         }
-        Ok(IngestOutcome::TokenReused) => {
-            warn!(target: "lever_hooks::security", account = account_name, event = %event_name, outcome = "rejected", reason = "token_reused",
-                "a token was replayed with different content: possible replay attack");
-            error_response(401, "token already used")
-        }
+        Ok(IngestOutcome::TokenReused) => token_reused(account_name, &event_name),
         Err(e) => {
             error!(account = account_name, event = %event_name, outcome = "unavailable", error = %e, "delivery");
             error_response(503, "storage unavailable, retry later")
         }
     }
+}
+
+fn token_reused(account_name: &str, event_name: &str) -> HttpResponse {
+    warn!(target: "lever_hooks::security", account = account_name, event = %event_name, outcome = "rejected", reason = "token_reused",
+        "a token was replayed with different content: possible replay attack");
+    error_response(401, "token already used")
+}
+
+/// Answers Lever's settings-page test after remembering its token: the signature covers
+/// only `token` and `triggeredAt`, so without this a captured test could come back as
+/// any event with forged `data` and pass every check.
+async fn answer_settings_test(
+    account_name: &str,
+    token: &str,
+    now: crate::store::Millis,
+    state: &IntakeState,
+) -> HttpResponse {
+    let key = intake::settings_test_token_key(account_name, token);
+    // Already there (Lever's retry of the same test) is fine: the answer is the same.
+    if let Err(e) = state
+        .store
+        .insert_record(&key, json!({ "receivedAt": now }))
+        .await
+    {
+        error!(account = account_name, outcome = "unavailable", error = %e, "delivery");
+        return error_response(503, "storage unavailable, retry later");
+    }
+    info!(account = account_name, outcome = "test", "delivery");
+    HttpResponse::Ok().json(json!({"status": "test"}))
 }
 
 enum BodyError {
