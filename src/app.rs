@@ -1,7 +1,8 @@
 //! Wiring and lifecycle: build the store, dispatcher and HTTP server from a config, run
 //! them, and shut down cleanly on SIGTERM or ctrl-c.
 
-use crate::config::Config;
+use crate::admin::AdminState;
+use crate::config::{AdminConfig, Config};
 use crate::dispatch::Dispatcher;
 use crate::handler::{HandlerRegistry, LeverDeps};
 use crate::lever_accounts::LeverAccounts;
@@ -39,6 +40,8 @@ pub enum AppError {
 pub struct App {
     port: u16,
     server: actix_web::dev::Server,
+    /// The admin listener's port and server, when `[admin]` is configured.
+    admin: Option<(u16, actix_web::dev::Server)>,
     stop: watch::Sender<bool>,
     stop_requested: Arc<Notify>,
     tasks: Vec<JoinHandle<()>>,
@@ -106,6 +109,19 @@ impl App {
         };
         let grace = config.server.shutdown_grace;
         let (stop, stopped) = watch::channel(false);
+        let admin = match &config.admin {
+            Some(admin) => Some(Self::admin_server(
+                admin,
+                AdminState {
+                    store: store.clone(),
+                    work_wake: dispatcher.work_wake(),
+                    token: admin.token.clone(),
+                    stopping: stopped.clone(),
+                    metrics: crate::metrics::handle(),
+                },
+            )?),
+            None => None,
+        };
         let tasks = vec![
             tokio::spawn(dispatcher.clone().run_router(stopped.clone())),
             tokio::spawn(dispatcher.clone().run_workers(stopped, grace)),
@@ -152,12 +168,39 @@ impl App {
         Ok(Self {
             port,
             server,
+            admin,
             stop,
             stop_requested: Arc::new(Notify::new()),
             tasks,
             store,
             grace,
         })
+    }
+
+    fn admin_server(
+        config: &AdminConfig,
+        state: AdminState,
+    ) -> Result<(u16, actix_web::dev::Server), AppError> {
+        let listener = TcpListener::bind(&config.listen)?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(state);
+        let server = HttpServer::new(move || {
+            actix_web::App::new()
+                .app_data(state.clone())
+                .configure(crate::admin::configure)
+        })
+        .listen(listener)?
+        .workers(1)
+        .disable_signals()
+        .shutdown_timeout(1)
+        .run();
+        info!(port, "admin listener (health, metrics, API, dashboard)");
+        Ok((port, server))
+    }
+
+    /// The admin listener's port, when `[admin]` is configured.
+    pub fn admin_port(&self) -> Option<u16> {
+        self.admin.as_ref().map(|(port, _)| *port)
     }
 
     /// The port the intake listener is bound to (useful with `listen = "127.0.0.1:0"`).
@@ -175,6 +218,11 @@ impl App {
     pub async fn run_until_stopped(self) -> Result<(), AppError> {
         let handle = self.server.handle();
         let mut server = tokio::spawn(self.server);
+        let admin = self.admin.map(|(_, admin)| {
+            let handle = admin.handle();
+            tokio::spawn(admin);
+            handle
+        });
         tokio::select! {
             result = &mut server => {
                 // The server ended on its own: report why, then still stop the workers.
@@ -194,6 +242,9 @@ impl App {
             let _ = task.await;
         }
         self.store.flush().await?;
+        if let Some(admin) = admin {
+            admin.stop(true).await;
+        }
         info!("stopped cleanly");
         Ok(())
     }

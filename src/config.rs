@@ -1,11 +1,13 @@
 //! The TOML configuration: typed sections, `${VAR}` substitution, and a loader that reports
 //! every problem with its key path instead of stopping at the first.
 
+mod admin;
 pub mod duration;
 mod env_vars;
 mod sections;
 mod server;
 
+pub use admin::AdminConfig;
 pub use sections::{
     AccountConfig, DispatchConfig, OAuthSettings, RateLimitSettings, ReasonType, RetryConfig,
     RouteConfig, StorageConfig,
@@ -39,6 +41,8 @@ pub struct Config {
     pub handlers: BTreeMap<String, HandlerConfig>,
     /// `[[routes]]`: which events go to which handlers.
     pub routes: Vec<RouteConfig>,
+    /// `[admin]`: the operator's listener, when the section exists.
+    pub admin: Option<AdminConfig>,
     /// The folder of the config file; relative paths in it are relative to this.
     pub base_dir: PathBuf,
 }
@@ -94,8 +98,8 @@ impl fmt::Display for ConfigError {
     }
 }
 
-const TOP_LEVEL_KEYS: [&str; 8] = [
-    "server", "storage", "lever", "accounts", "dispatch", "retry", "handlers", "routes",
+const TOP_LEVEL_KEYS: [&str; 9] = [
+    "server", "storage", "lever", "accounts", "dispatch", "retry", "handlers", "routes", "admin",
 ];
 
 impl Config {
@@ -173,6 +177,9 @@ impl Config {
         if let Some(s) = section("retry").and_then(|v| read(v, "retry", &mut problems)) {
             config.retry = s;
         }
+        if let Some(s) = section("admin").and_then(|v| read(v, "admin", &mut problems)) {
+            config.admin = Some(s);
+        }
         if let Some(v) = section("lever") {
             written.account = true;
             if let Some(account) = read(v, "lever", &mut problems) {
@@ -241,6 +248,9 @@ impl Config {
         }
         self.server.check(&self.base_dir, problems);
         self.dispatch.check(problems);
+        if let Some(admin) = &self.admin {
+            admin.check(problems);
+        }
         self.retry.check(problems);
         for (name, handler) in &self.handlers {
             if plugins.contains(name) {

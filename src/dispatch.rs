@@ -81,6 +81,11 @@ impl Dispatcher {
         self
     }
 
+    /// The bell that wakes the workers (rung after replays and retries).
+    pub fn work_wake(&self) -> Arc<Notify> {
+        self.work_wake.clone()
+    }
+
     /// The bell intake rings after storing an event.
     pub fn route_wake(&self) -> Arc<Notify> {
         self.route_wake.clone()

@@ -44,6 +44,7 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod admin;
 pub mod app;
 pub mod cli;
 pub mod config;
@@ -57,6 +58,7 @@ pub mod intake;
 pub mod lever;
 pub mod lever_accounts;
 pub mod lookup;
+pub mod metrics;
 pub mod purge;
 pub mod registered_tokens;
 pub mod route;

@@ -89,6 +89,9 @@ pub trait Store: Send + Sync + 'static {
     /// Every job of one event, with its attempts.
     async fn jobs_of(&self, id: &EventId) -> Result<Vec<Job>, StoreError>;
 
+    /// One event with its status and jobs, as operators see it.
+    async fn event_view(&self, id: &EventId) -> Result<Option<EventView>, StoreError>;
+
     /// Events matching `filter` with their jobs, newest first, at most `limit`, older
     /// than the event `before` when given (the previous page's `next`).
     async fn list_events(

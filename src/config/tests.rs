@@ -556,3 +556,17 @@ fn a_readable_certificate_and_key_pass_the_check() {
     let tls = config.server.tls.expect("tls is set");
     assert_eq!(tls.cert, PathBuf::from("cert.pem"));
 }
+
+#[test]
+fn an_admin_listener_reachable_from_outside_needs_a_token() {
+    let problem = only_problem(&format!("{LEVER}[admin]\nlisten = \"0.0.0.0:9090\"\n"));
+    assert_eq!(problem.path, "admin.token");
+    let config = parse_with_plugins(&format!("{LEVER}[admin]\n"), &[]).unwrap();
+    assert_eq!(
+        config.admin.unwrap().listen,
+        "127.0.0.1:9090",
+        "loopback by default, no token needed"
+    );
+    let text = format!("{LEVER}[admin]\nlisten = \"0.0.0.0:9090\"\ntoken = \"0123456789abcdef\"\n");
+    assert!(parse_with_plugins(&text, &[]).is_ok());
+}

@@ -8,8 +8,8 @@
 //! (intake answers 503, workers pause and retry).
 
 use super::{
-    Attempt, ClaimedJob, EventFilter, EventPage, IngestOutcome, Job, JobId, Millis, NewEvent,
-    NextStep, Routing, SledStore, Store, StoreError, StoredEvent,
+    Attempt, ClaimedJob, EventFilter, EventPage, EventView, IngestOutcome, Job, JobId, Millis,
+    NewEvent, NextStep, Routing, SledStore, Store, StoreError, StoredEvent,
 };
 use crate::event::{EventId, OpportunityId};
 use async_trait::async_trait;
@@ -156,6 +156,10 @@ impl Store for ReopeningStore {
 
     async fn flush(&self) -> Result<(), StoreError> {
         forward!(self.flush())
+    }
+
+    async fn event_view(&self, id: &EventId) -> Result<Option<EventView>, StoreError> {
+        forward!(self.event_view(id))
     }
 
     async fn list_events(

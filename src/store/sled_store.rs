@@ -18,8 +18,8 @@ mod keys;
 
 use super::types::now_millis;
 use super::{
-    Attempt, ClaimedJob, EventFilter, EventPage, IngestOutcome, Job, JobId, JobState, Millis,
-    NewEvent, NextStep, Routing, Store, StoreError, StoredEvent,
+    Attempt, ClaimedJob, EventFilter, EventPage, EventView, IngestOutcome, Job, JobId, JobState,
+    Millis, NewEvent, NextStep, Routing, Store, StoreError, StoredEvent,
 };
 use crate::document::idempotency_key;
 use crate::event::{EventId, OpportunityId};
@@ -514,6 +514,10 @@ impl Store for SledStore {
 
     async fn jobs_of(&self, id: &EventId) -> Result<Vec<Job>, StoreError> {
         self.inner.jobs(id)
+    }
+
+    async fn event_view(&self, id: &EventId) -> Result<Option<EventView>, StoreError> {
+        self.inner.event_view(id)
     }
 
     async fn list_events(

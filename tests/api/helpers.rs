@@ -22,6 +22,8 @@ pub const SIGNING_TOKEN: &str = "test-signing-token";
 /// A running app and what a test needs to poke at it.
 pub struct TestApp {
     pub base: String,
+    /// The admin listener's base URL, when the config has `[admin]`.
+    pub admin: Option<String>,
     pub http: reqwest::Client,
     pub store: Arc<CountingStore>,
     pub stopper: lever_hooks::app::Stopper,
@@ -69,10 +71,14 @@ pub async fn spawn_app_on(extra: &str, plugins: HandlerRegistry, inner: Arc<dyn 
         .await
         .expect("app builds");
     let base = format!("http://127.0.0.1:{}", app.port());
+    let admin = app
+        .admin_port()
+        .map(|port| format!("http://127.0.0.1:{port}"));
     let stopper = app.stopper();
     let running = tokio::spawn(app.run_until_stopped());
     TestApp {
         base,
+        admin,
         http: reqwest::Client::new(),
         store,
         stopper,
@@ -324,6 +330,12 @@ impl Store for CountingStore {
     }
     async fn flush(&self) -> Result<(), StoreError> {
         self.inner.flush().await
+    }
+    async fn event_view(
+        &self,
+        id: &EventId,
+    ) -> Result<Option<lever_hooks::store::EventView>, StoreError> {
+        self.inner.event_view(id).await
     }
     async fn list_events(
         &self,

@@ -39,6 +39,19 @@ impl Inner {
             .map(|item| item.map_err(backend).and_then(|(_, v)| from_json(&v)))
     }
 
+    pub(super) fn event_view(&self, id: &EventId) -> Result<Option<EventView>, StoreError> {
+        let Some(event) = self.event(id)? else {
+            return Ok(None);
+        };
+        let jobs = self.jobs(id)?;
+        let status = EventStatus::of(self.routed(&event)?, &jobs.iter().collect::<Vec<_>>());
+        Ok(Some(EventView {
+            event,
+            status,
+            jobs,
+        }))
+    }
+
     pub(super) fn list_events(
         &self,
         filter: &EventFilter,

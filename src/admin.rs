@@ -1,0 +1,38 @@
+//! The admin listener: `/healthz`, `/readyz` and `/metrics` for probes and scrapers, and,
+//! behind the admin token, the REST API under `/api/v1` (events, replay, dead letters,
+//! purge, the OpenAPI document).
+
+mod api;
+mod auth;
+mod filter;
+mod health;
+
+pub use auth::COOKIE;
+pub use filter::{parse_filter, FilterError};
+
+use crate::store::Store;
+use actix_web::web;
+use secrecy::SecretString;
+use std::sync::Arc;
+use tokio::sync::{watch, Notify};
+
+/// What the admin routes share.
+#[derive(Clone)]
+pub struct AdminState {
+    /// The store the API reads and acts on.
+    pub store: Arc<dyn Store>,
+    /// Rung after a replay or retry so workers pick the jobs up at once.
+    pub work_wake: Arc<Notify>,
+    /// The bearer token; `None` (loopback only) means no token is asked for.
+    pub token: Option<SecretString>,
+    /// True once shutdown started: `/readyz` answers 503 from then on.
+    pub stopping: watch::Receiver<bool>,
+    /// Renders `/metrics`.
+    pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+}
+
+/// Registers every admin route.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    health::configure(cfg);
+    api::configure(cfg);
+}

@@ -1,0 +1,50 @@
+//! What lever-hooks measures, by name, and the process-wide Prometheus recorder that
+//! `/metrics` renders. Every metric is recorded through the `metrics` facade with the
+//! names below, so dashboards and alerts have one place to look them up.
+
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use std::sync::OnceLock;
+
+/// Deliveries answered, by `account`, `event` and `outcome` (accepted, duplicate, test,
+/// rejected, unavailable).
+pub const DELIVERIES: &str = "lever_hooks_deliveries_total";
+/// Refused deliveries by `reason` (invalid_signature, too_old, malformed, …).
+pub const REJECTIONS: &str = "lever_hooks_rejections_total";
+/// Seconds from a delivery's arrival to its answer (histogram).
+pub const ACK_SECONDS: &str = "lever_hooks_ack_seconds";
+/// Handler attempts by `handler` and `outcome` (done, retry, give_up).
+pub const ATTEMPTS: &str = "lever_hooks_attempts_total";
+/// Seconds one handler attempt took, by `handler` and `outcome` (histogram).
+pub const HANDLER_SECONDS: &str = "lever_hooks_handler_seconds";
+/// Jobs that became dead letters, by `handler`.
+pub const DEAD_LETTERS: &str = "lever_hooks_dead_letters_total";
+/// Jobs created by routing, by `handler`.
+pub const JOBS_CREATED: &str = "lever_hooks_jobs_created_total";
+/// Jobs waiting to run now (gauge).
+pub const QUEUE_DEPTH: &str = "lever_hooks_queue_depth";
+/// Data API calls by `account` and `status` (the HTTP status, or `error`).
+pub const LEVER_API_CALLS: &str = "lever_hooks_lever_api_calls_total";
+/// Waits for the Data API rate limit, by `account`.
+pub const LEVER_RATE_LIMIT_WAITS: &str = "lever_hooks_lever_rate_limit_waits_total";
+/// Events deleted by retention.
+pub const PRUNED: &str = "lever_hooks_pruned_events_total";
+
+/// The recorder's handle, installed on first use; `None` when another recorder was
+/// installed in this process first (a user's own binary may bring one).
+pub fn handle() -> Option<PrometheusHandle> {
+    static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new()
+                .set_buckets(&[
+                    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+                    10.0, 30.0,
+                ])
+                .ok()?
+                .build_recorder();
+            let handle = recorder.handle();
+            metrics::set_global_recorder(recorder).ok()?;
+            Some(handle)
+        })
+        .clone()
+}

@@ -1,0 +1,295 @@
+//! The admin listener against a running app: probes and metrics without a token, the REST
+//! API behind it (events, one event's attempts, replay, dead letters and their retry,
+//! purge, OpenAPI), and clear JSON errors.
+
+#[path = "../api/helpers.rs"]
+#[allow(dead_code)]
+mod helpers;
+
+use helpers::*;
+use lever_hooks::handler::{
+    async_trait, BoxError, Handler, HandlerContext, HandlerRegistry, Outcome,
+};
+use lever_hooks::sample::SampleEvent;
+use lever_hooks::EventDocument;
+use serde_json::{json, Value};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+const TOKEN: &str = "admin-token-for-tests-0123";
+
+/// Gives up while `failing`, else done; counts calls.
+#[derive(Clone, Default)]
+struct Switch {
+    failing: Arc<AtomicBool>,
+    calls: Arc<AtomicUsize>,
+}
+
+#[async_trait]
+impl Handler for Switch {
+    async fn handle(&self, _: &EventDocument, _: &HandlerContext) -> Result<Outcome, BoxError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        if self.failing.load(Ordering::SeqCst) {
+            Ok(Outcome::give_up("the provider said no"))
+        } else {
+            Ok(Outcome::Done)
+        }
+    }
+}
+
+async fn start(switch: &Switch) -> TestApp {
+    let extra = format!(
+        "[admin]\nlisten = \"127.0.0.1:0\"\ntoken = \"{TOKEN}\"\n\n[[routes]]\nevents = [\"*\"]\nhandler = \"switch\"\n"
+    );
+    spawn_app(
+        &extra,
+        HandlerRegistry::new().register("switch", switch.clone()),
+    )
+    .await
+}
+
+async fn call(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+    token: Option<&str>,
+) -> (u16, Value) {
+    let mut request = app
+        .http
+        .request(method, format!("{}{path}", app.admin.as_ref().unwrap()));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn get(app: &TestApp, path: &str) -> (u16, Value) {
+    call(app, reqwest::Method::GET, path, None, Some(TOKEN)).await
+}
+
+async fn post(app: &TestApp, path: &str, body: Value) -> (u16, Value) {
+    call(app, reqwest::Method::POST, path, Some(body), Some(TOKEN)).await
+}
+
+/// Delivers a stage change about `opportunity` and returns its id once its job finished.
+async fn deliver_and_finish(app: &TestApp, opportunity: &str) -> String {
+    let mut sample = SampleEvent::new("candidateStageChange");
+    sample.opportunity_id = opportunity.to_owned();
+    let (status, answer) = app.deliver(delivery(&sample)).await;
+    assert_eq!(status, 200);
+    let id = answer["id"].as_str().unwrap().to_owned();
+    eventually("the job to finish", Duration::from_secs(5), || async {
+        let (_, view) = get(app, &format!("/api/v1/events/{id}")).await;
+        view["status"] == "done" || view["status"] == "dead"
+    })
+    .await;
+    id
+}
+
+#[tokio::test]
+async fn probes_and_metrics_need_no_token_and_the_api_does() {
+    let switch = Switch::default();
+    let app = start(&switch).await;
+    deliver_and_finish(&app, "opp-1").await;
+    for path in ["/healthz", "/readyz"] {
+        let (status, body) = call(&app, reqwest::Method::GET, path, None, None).await;
+        assert_eq!(status, 200, "{path}: {body}");
+    }
+    let metrics = reqwest::get(format!("{}/metrics", app.admin.as_ref().unwrap()))
+        .await
+        .unwrap();
+    assert_eq!(metrics.status(), 200);
+    for (token, expected) in [
+        (None, 401),
+        (Some("wrong-token-wrong-token"), 401),
+        (Some(TOKEN), 200),
+    ] {
+        let (status, body) = call(&app, reqwest::Method::GET, "/api/v1/events", None, token).await;
+        assert_eq!(status, expected, "{token:?}: {body}");
+        if expected == 401 {
+            assert!(
+                body["error"].as_str().unwrap().contains("admin token"),
+                "{body}"
+            );
+        }
+    }
+    let cookie = app
+        .http
+        .get(format!("{}/api/v1/events", app.admin.as_ref().unwrap()))
+        .header("cookie", format!("{}={TOKEN}", lever_hooks::admin::COOKIE))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cookie.status(), 200, "the dashboard's cookie works too");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn events_list_in_pages_and_one_event_shows_its_attempts() {
+    let switch = Switch::default();
+    let app = start(&switch).await;
+    let first = deliver_and_finish(&app, "opp-1").await;
+    let second = deliver_and_finish(&app, "opp-2").await;
+    let third = deliver_and_finish(&app, "opp-1").await;
+
+    let (status, page) = get(&app, "/api/v1/events?limit=2").await;
+    assert_eq!(status, 200, "{page}");
+    let ids: Vec<&str> = page["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["event"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [third.as_str(), second.as_str()], "newest first");
+    let next = page["next"].as_str().unwrap();
+    let (_, rest) = get(&app, &format!("/api/v1/events?limit=2&before={next}")).await;
+    assert_eq!(rest["events"][0]["event"]["id"], first.as_str());
+    assert!(rest["next"].is_null());
+    let (_, about) = get(
+        &app,
+        "/api/v1/events?opportunity=opp-1&handler=switch&status=done",
+    )
+    .await;
+    assert_eq!(about["events"].as_array().unwrap().len(), 2);
+
+    let (status, view) = get(&app, &format!("/api/v1/events/{first}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(view["status"], "done");
+    let attempt = &view["jobs"][0]["attempts"][0];
+    assert_eq!(attempt["number"], 1);
+    assert_eq!(attempt["outcome"], "done");
+    assert!(attempt["startedAt"].as_u64().unwrap() > 0 && attempt.get("durationMs").is_some());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_dead_letter_is_listed_with_its_error_and_a_retry_keeps_counting_attempts() {
+    let switch = Switch::default();
+    switch.failing.store(true, Ordering::SeqCst);
+    let app = start(&switch).await;
+    let id = deliver_and_finish(&app, "opp-1").await;
+
+    let (status, letters) = get(&app, "/api/v1/dead-letters?handler=switch").await;
+    assert_eq!(status, 200);
+    let letter = &letters["deadLetters"][0];
+    assert_eq!(letter["event"]["id"], id.as_str());
+    assert!(
+        letter["lastError"]
+            .as_str()
+            .unwrap()
+            .contains("the provider said no"),
+        "{letter}"
+    );
+
+    switch.failing.store(false, Ordering::SeqCst);
+    let (status, retried) = post(
+        &app,
+        "/api/v1/dead-letters/retry",
+        json!({"handler": "switch"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{retried}");
+    assert_eq!(retried["retried"], json!([format!("{id}:switch")]));
+    eventually(
+        "the retried job to succeed",
+        Duration::from_secs(5),
+        || async { get(&app, &format!("/api/v1/events/{id}")).await.1["status"] == "done" },
+    )
+    .await;
+    let (_, view) = get(&app, &format!("/api/v1/events/{id}")).await;
+    let numbers: Vec<u64> = view["jobs"][0]["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["number"].as_u64().unwrap())
+        .collect();
+    assert_eq!(numbers, [1, 2], "the history stays and numbering goes on");
+    assert!(get(&app, "/api/v1/dead-letters").await.1["deadLetters"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn replay_runs_an_event_again_and_purge_leaves_tombstones() {
+    let switch = Switch::default();
+    let app = start(&switch).await;
+    let id = deliver_and_finish(&app, "opp-1").await;
+    let before = switch.calls.load(Ordering::SeqCst);
+
+    let (status, replayed) = post(
+        &app,
+        &format!("/api/v1/events/{id}/replay"),
+        json!({"handler": "switch"}),
+    )
+    .await;
+    assert_eq!(status, 202, "{replayed}");
+    eventually("the replay to run", Duration::from_secs(5), || async {
+        switch.calls.load(Ordering::SeqCst) == before + 1
+    })
+    .await;
+    let (status, missing) = post(
+        &app,
+        &format!("/api/v1/events/{id}/replay"),
+        json!({"handler": "nobody"}),
+    )
+    .await;
+    assert_eq!(status, 404, "{missing}");
+
+    let (status, purged) = post(
+        &app,
+        "/api/v1/events/purge",
+        json!({"opportunity": "opp-1"}),
+    )
+    .await;
+    assert_eq!((status, purged["purged"].as_u64()), (200, Some(1)));
+    let (_, view) = get(&app, &format!("/api/v1/events/{id}")).await;
+    assert!(view["event"]["purgedAt"].is_u64(), "{view}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn bad_requests_get_clear_json_errors_and_the_openapi_document_is_served() {
+    let switch = Switch::default();
+    let app = start(&switch).await;
+    for (path, needle) in [
+        ("/api/v1/events?status=failed", "status `failed`"),
+        ("/api/v1/events?acount=acme", "unknown parameter `acount`"),
+        ("/api/v1/events?since=yesterday", "since `yesterday`"),
+        ("/api/v1/events?limit=0", "limit `0`"),
+    ] {
+        let (status, body) = get(&app, path).await;
+        assert_eq!(status, 400, "{path}");
+        assert!(
+            body["error"].as_str().unwrap().contains(needle),
+            "{path}: {body}"
+        );
+    }
+    let (status, body) = get(&app, "/api/v1/events/evt_nope").await;
+    assert_eq!(
+        (status, body["error"].as_str().unwrap()),
+        (404, "no event evt_nope")
+    );
+    let (status, body) = post(&app, "/api/v1/dead-letters/retry", json!({"handlr": "x"})).await;
+    assert_eq!(status, 400, "a typo must not retry everything: {body}");
+    let (status, doc) = get(&app, "/api/v1/openapi.json").await;
+    assert_eq!(status, 200);
+    assert_eq!(doc["openapi"], "3.0.3");
+    for path in [
+        "/api/v1/events",
+        "/api/v1/events/{id}/replay",
+        "/api/v1/dead-letters/retry",
+        "/api/v1/events/purge",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path} documented");
+    }
+    app.stop().await;
+}
