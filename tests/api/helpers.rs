@@ -23,6 +23,7 @@ pub const SIGNING_TOKEN: &str = "test-signing-token";
 pub struct TestApp {
     pub base: String,
     /// The admin listener's base URL, when the config has `[admin]`.
+    #[allow(dead_code)] // Read by the admin tests, which share this file.
     pub admin: Option<String>,
     pub http: reqwest::Client,
     pub store: Arc<CountingStore>,
