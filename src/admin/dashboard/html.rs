@@ -40,8 +40,8 @@ pub fn url_part(text: &str) -> String {
     out
 }
 
-/// A whole page: `body` inside the frame, with a sign-out button when `signed_in` is
-/// known to be through the cookie and a reload every few seconds when `refresh`.
+/// A whole page: `body` inside the frame, with a sign-out button when `sign_out` (the
+/// operator came in through the cookie) and a reload every few seconds when `refresh`.
 pub fn page(title: &str, refresh: bool, sign_out: bool, body: &str) -> String {
     let refresh = if refresh {
         format!("<meta http-equiv=\"refresh\" content=\"{REFRESH_SECONDS}\">")
