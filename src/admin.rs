@@ -1,9 +1,10 @@
 //! The admin listener: `/healthz`, `/readyz` and `/metrics` for probes and scrapers, and,
 //! behind the admin token, the REST API under `/api/v1` (events, replay, dead letters,
-//! purge, the OpenAPI document).
+//! purge, the OpenAPI document) and the dashboard at `/`.
 
 mod api;
 mod auth;
+mod dashboard;
 mod filter;
 mod health;
 
@@ -35,4 +36,5 @@ pub struct AdminState {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     health::configure(cfg);
     api::configure(cfg);
+    dashboard::configure(cfg);
 }

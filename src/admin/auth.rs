@@ -31,10 +31,11 @@ impl FromRequest for Authorized {
     }
 }
 
-fn allowed(req: &HttpRequest, state: &AdminState) -> bool {
-    let Some(token) = &state.token else {
+/// True when the request carries the admin token (bearer or cookie), or none is configured.
+pub(super) fn allowed(req: &HttpRequest, state: &AdminState) -> bool {
+    if state.token.is_none() {
         return true;
-    };
+    }
     let bearer = req
         .headers()
         .get(actix_web::http::header::AUTHORIZATION)
@@ -42,10 +43,17 @@ fn allowed(req: &HttpRequest, state: &AdminState) -> bool {
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::to_owned);
     let cookie = req.cookie(COOKIE).map(|c| c.value().to_owned());
-    let expected = Sha256::digest(token.expose_secret().as_bytes());
-    // Comparing digests: equal time for every wrong guess of the same length.
     [bearer, cookie]
         .into_iter()
         .flatten()
-        .any(|given| Sha256::digest(given.as_bytes()) == expected)
+        .any(|given| token_matches(state, &given))
+}
+
+/// True when `given` is the configured token (false when none is configured).
+pub(super) fn token_matches(state: &AdminState, given: &str) -> bool {
+    let Some(token) = &state.token else {
+        return false;
+    };
+    // Comparing digests: equal time for every wrong guess of the same length.
+    Sha256::digest(given.as_bytes()) == Sha256::digest(token.expose_secret().as_bytes())
 }
