@@ -1,6 +1,8 @@
-//! The command line: `serve`, `check-config`, `send`, `bench`, `webhooks` and `fake-lever`,
+//! The command line: `serve`, `check-config`, `send`, `bench`, `webhooks`, `fake-lever`, and
+//! `events` and `dead-letters` over the admin API,
 //! callable from a user's own binary through [`main_with`] so Rust plugins get the whole CLI for free.
 
+pub mod admin;
 pub mod bench;
 pub mod fake_lever;
 pub mod send;
@@ -50,6 +52,10 @@ pub enum Command {
     Webhooks(webhooks::WebhooksArgs),
     /// Serve a fake Lever (Data API and webhooks out) from a JSON fixture, for local work.
     FakeLever(fake_lever::FakeLeverArgs),
+    /// List, show and replay stored events through the admin API of a running lever-hooks.
+    Events(admin::EventsArgs),
+    /// List and retry dead letters through the admin API of a running lever-hooks.
+    DeadLetters(admin::DeadLettersArgs),
 }
 
 /// Runs the CLI with the built-in handlers only.
@@ -120,6 +126,10 @@ async fn run(cli: Cli, plugins: HandlerRegistry) -> anyhow::Result<ExitCode> {
         Command::Bench(args) => bench::run(args).await,
         Command::Webhooks(args) => webhooks::run(args).await,
         Command::FakeLever(args) => fake_lever::run(args).await,
+        Command::Events(args) => admin::events(args, &mut std::io::stdout().lock()).await,
+        Command::DeadLetters(args) => {
+            admin::dead_letters(args, &mut std::io::stdout().lock()).await
+        }
     }
 }
 
