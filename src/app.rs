@@ -2,6 +2,7 @@
 //! them, and shut down cleanly on SIGTERM or ctrl-c.
 
 use crate::admin::AdminState;
+use crate::alerts::Alerts;
 use crate::config::{AdminConfig, Config};
 use crate::dispatch::Dispatcher;
 use crate::handler::{HandlerRegistry, LeverDeps};
@@ -89,6 +90,7 @@ impl App {
                 warn!(account = %name, "allow_unsigned is set: deliveries are NOT verified; anyone who can reach this URL can trigger handlers. Use this for local experiments only.");
             }
         }
+        let alerts = Arc::new(Alerts::new(&config.alerts, handlers.clone()));
         let dispatcher = Dispatcher::new(
             store.clone(),
             handlers,
@@ -96,7 +98,8 @@ impl App {
             config.dispatch.clone(),
             config.retry.clone(),
         )
-        .with_lookup(accounts);
+        .with_lookup(accounts)
+        .with_alerts(alerts.clone());
         let tls = match &config.server.tls {
             Some(tls) => Some(tls.server_config(&config.base_dir).map_err(|problems| {
                 let described: Vec<String> = problems
@@ -135,6 +138,7 @@ impl App {
             max_body_bytes: config.server.max_body_bytes,
             body_timeout: config.server.body_timeout,
             registered: Arc::new(RegisteredTokens::load(store.clone()).await?),
+            alerts,
         });
         let workers = config
             .server

@@ -3,6 +3,7 @@
 
 pub mod backoff;
 
+use crate::alerts::Alerts;
 use crate::config::{DispatchConfig, RetryConfig};
 use crate::document::EventDocument;
 use crate::event::LeverEvent;
@@ -54,6 +55,8 @@ pub struct Dispatcher {
     route_wake: Arc<Notify>,
     /// Rung when jobs were created or finished.
     work_wake: Arc<Notify>,
+    /// Told about dead letters.
+    alerts: Arc<Alerts>,
 }
 
 impl Dispatcher {
@@ -74,7 +77,14 @@ impl Dispatcher {
             retry,
             route_wake: Arc::new(Notify::new()),
             work_wake: Arc::new(Notify::new()),
+            alerts: Arc::new(Alerts::default()),
         }
+    }
+
+    /// Reports dead letters to `alerts` (by default nobody is told).
+    pub fn with_alerts(mut self, alerts: Arc<Alerts>) -> Self {
+        self.alerts = alerts;
+        self
     }
 
     /// Answers stage names and archive reason types from `lookup` (by default nothing is
@@ -421,6 +431,7 @@ impl Dispatcher {
             NextStep::Dead => {
                 error!(error, "job attempt: dead letter");
                 metrics::counter!(DEAD_LETTERS, "handler" => job.handler.clone()).increment(1);
+                self.alerts.dead_letter(&job, &event, number, error);
             }
         }
     }

@@ -1,5 +1,6 @@
 //! The HTTP edge: `POST /webhooks/lever[/{account}]` answered exactly as design.md's table says.
 
+use crate::alerts::Alerts;
 use crate::config::{AccountConfig, DEFAULT_ACCOUNT};
 use crate::intake::{self, Checked, Rejection};
 use crate::metrics::{ACK_SECONDS, DELIVERIES, REJECTIONS};
@@ -32,6 +33,8 @@ pub struct IntakeState {
     pub body_timeout: Duration,
     /// Signing tokens stored by `webhooks register`.
     pub registered: Arc<RegisteredTokens>,
+    /// Told about every 400 and 401, for `[alerts] on_rejected_burst`.
+    pub alerts: Arc<Alerts>,
 }
 
 /// The `account` label of a delivery to an account that is not configured: the path
@@ -42,7 +45,7 @@ const UNKNOWN_ACCOUNT: &str = "(unknown)";
 /// by the signature check, or refused as a replay): an attacker's choice, like the path.
 const UNVERIFIED_EVENT: &str = "(unverified)";
 
-/// What one delivery came to: the answer, and what the metrics need to know.
+/// What one delivery came to: the answer, and what the metrics and alerts need to know.
 struct Answered {
     response: HttpResponse,
     /// The event name, once the delivery was verified.
@@ -121,7 +124,8 @@ fn error_response(status: u16, reason: &str) -> HttpResponse {
     HttpResponse::build(status).json(json!({ "error": reason }))
 }
 
-/// Answers one delivery and counts it: [`DELIVERIES`], [`REJECTIONS`], [`ACK_SECONDS`].
+/// Answers one delivery and counts it: [`DELIVERIES`], [`REJECTIONS`], [`ACK_SECONDS`],
+/// and 400/401 answers towards the rejected-burst alert.
 async fn receive(
     account_name: &str,
     req: &HttpRequest,
@@ -140,6 +144,9 @@ async fn receive(
         .increment(1);
     if let Some(reason) = answered.reason {
         metrics::counter!(REJECTIONS, "reason" => reason).increment(1);
+        if matches!(answered.response.status().as_u16(), 400 | 401) {
+            state.alerts.rejected(account, reason);
+        }
     }
     metrics::histogram!(ACK_SECONDS).record(started.elapsed().as_secs_f64());
     answered.response
