@@ -8,6 +8,7 @@ use crate::dispatch::Dispatcher;
 use crate::handler::{HandlerRegistry, LeverDeps};
 use crate::lever_accounts::LeverAccounts;
 use crate::registered_tokens::RegisteredTokens;
+use crate::retention::Retention;
 use crate::route::Router;
 use crate::server::{self, IntakeState};
 use crate::store::{ReopeningStore, Store, StoreError};
@@ -125,7 +126,13 @@ impl App {
             )?),
             None => None,
         };
+        let retention = Retention::new(
+            store.clone(),
+            config.storage.retention,
+            config.storage.prune_every,
+        );
         let tasks = vec![
+            tokio::spawn(retention.run(stopped.clone())),
             tokio::spawn(dispatcher.clone().run_router(stopped.clone())),
             tokio::spawn(dispatcher.clone().run_workers(stopped, grace)),
         ];

@@ -291,6 +291,7 @@ impl Config {
             );
             route.check(&path, problems);
         }
+        self.storage.check(problems);
         self.alerts.check(problems);
         for (path, handler) in self.alerts.targets() {
             self.check_handler_named(handler, path, plugins, written, problems);

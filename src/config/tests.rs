@@ -160,6 +160,7 @@ fn defaults_fill_in_every_section_left_out() {
     assert_eq!(config.server.listen, "0.0.0.0:8080");
     assert_eq!(config.server.max_body_bytes, 256 * 1024);
     assert_eq!(config.storage.retention, Duration::from_secs(30 * 86_400));
+    assert_eq!(config.storage.prune_every, Duration::from_secs(3_600));
     assert!(config.alerts.on_dead_letter.is_none() && config.alerts.on_rejected_burst.is_none());
     assert_eq!(config.dispatch.workers, 8);
     assert_eq!(config.retry.max_attempts, 10);
@@ -570,6 +571,18 @@ fn an_admin_listener_reachable_from_outside_needs_a_token() {
     );
     let text = format!("{LEVER}[admin]\nlisten = \"0.0.0.0:9090\"\ntoken = \"0123456789abcdef\"\n");
     assert!(parse_with_plugins(&text, &[]).is_ok());
+}
+
+#[test]
+fn retention_and_prune_every_are_at_least_a_second() {
+    let text = format!("{LEVER}[storage]\nretention = \"500ms\"\nprune_every = \"0s\"\n");
+    let paths: Vec<String> = problems(&text).into_iter().map(|p| p.path).collect();
+    assert_eq!(paths, ["storage.retention", "storage.prune_every"]);
+    let text = format!("{LEVER}[storage]\nretention = \"1s\"\n");
+    assert_eq!(
+        parse(&text).unwrap().storage.retention,
+        Duration::from_secs(1)
+    );
 }
 
 #[test]
