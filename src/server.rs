@@ -66,7 +66,7 @@ impl Answered {
         }
     }
 
-    fn answered(response: HttpResponse, event: Option<String>, outcome: &'static str) -> Self {
+    fn with_outcome(response: HttpResponse, event: Option<String>, outcome: &'static str) -> Self {
         Self {
             response,
             event,
@@ -236,7 +236,7 @@ async fn answer(
             } else {
                 "unavailable"
             };
-            return Answered::answered(response, Some(event), outcome);
+            return Answered::with_outcome(response, Some(event), outcome);
         }
         Ok(Checked::Event(event)) => event,
     };
@@ -248,7 +248,7 @@ async fn answer(
         Err(e) => {
             error!(account = account_name, event = %event_name, outcome = "unavailable", error = %e, "delivery");
             let response = error_response(503, "storage unavailable, retry later");
-            return Answered::answered(response, Some(event_name), "unavailable");
+            return Answered::with_outcome(response, Some(event_name), "unavailable");
         }
     }
     match state.store.ingest(*new_event).await {
@@ -256,18 +256,18 @@ async fn answer(
             state.route_wake.notify_one();
             info!(account = account_name, event = %event_name, id = %id, outcome = "accepted", "delivery");
             let response = HttpResponse::Ok().json(json!({"status": "accepted", "id": id}));
-            Answered::answered(response, Some(event_name), "accepted")
+            Answered::with_outcome(response, Some(event_name), "accepted")
         }
         Ok(IngestOutcome::Duplicate(id)) => {
             info!(account = account_name, event = %event_name, id = %id, outcome = "duplicate", "delivery");
             let response = HttpResponse::Ok().json(json!({"status": "duplicate", "id": id}));
-            Answered::answered(response, Some(event_name), "duplicate")
+            Answered::with_outcome(response, Some(event_name), "duplicate")
         }
         Ok(IngestOutcome::TokenReused) => token_reused(account_name, &event_name),
         Err(e) => {
             error!(account = account_name, event = %event_name, outcome = "unavailable", error = %e, "delivery");
             let response = error_response(503, "storage unavailable, retry later");
-            Answered::answered(response, Some(event_name), "unavailable")
+            Answered::with_outcome(response, Some(event_name), "unavailable")
         }
     }
 }
