@@ -2,11 +2,13 @@
 //! them, and shut down cleanly on SIGTERM or ctrl-c.
 
 use crate::admin::AdminState;
+use crate::alerts::Alerts;
 use crate::config::{AdminConfig, Config};
 use crate::dispatch::Dispatcher;
 use crate::handler::{HandlerRegistry, LeverDeps};
 use crate::lever_accounts::LeverAccounts;
 use crate::registered_tokens::RegisteredTokens;
+use crate::retention::Retention;
 use crate::route::Router;
 use crate::server::{self, IntakeState};
 use crate::store::{ReopeningStore, Store, StoreError};
@@ -89,6 +91,7 @@ impl App {
                 warn!(account = %name, "allow_unsigned is set: deliveries are NOT verified; anyone who can reach this URL can trigger handlers. Use this for local experiments only.");
             }
         }
+        let alerts = Arc::new(Alerts::new(&config.alerts, handlers.clone()));
         let dispatcher = Dispatcher::new(
             store.clone(),
             handlers,
@@ -96,7 +99,8 @@ impl App {
             config.dispatch.clone(),
             config.retry.clone(),
         )
-        .with_lookup(accounts);
+        .with_lookup(accounts)
+        .with_alerts(alerts.clone());
         let tls = match &config.server.tls {
             Some(tls) => Some(tls.server_config(&config.base_dir).map_err(|problems| {
                 let described: Vec<String> = problems
@@ -122,7 +126,13 @@ impl App {
             )?),
             None => None,
         };
+        let retention = Retention::new(
+            store.clone(),
+            config.storage.retention,
+            config.storage.prune_every,
+        );
         let tasks = vec![
+            tokio::spawn(retention.run(stopped.clone())),
             tokio::spawn(dispatcher.clone().run_router(stopped.clone())),
             tokio::spawn(dispatcher.clone().run_workers(stopped, grace)),
         ];
@@ -135,6 +145,7 @@ impl App {
             max_body_bytes: config.server.max_body_bytes,
             body_timeout: config.server.body_timeout,
             registered: Arc::new(RegisteredTokens::load(store.clone()).await?),
+            alerts,
         });
         let workers = config
             .server

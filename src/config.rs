@@ -2,12 +2,14 @@
 //! every problem with its key path instead of stopping at the first.
 
 mod admin;
+mod alerts;
 pub mod duration;
 mod env_vars;
 mod sections;
 mod server;
 
 pub use admin::AdminConfig;
+pub use alerts::{AlertsConfig, RejectedBurstConfig};
 pub use sections::{
     AccountConfig, DispatchConfig, OAuthSettings, RateLimitSettings, ReasonType, RetryConfig,
     RouteConfig, StorageConfig,
@@ -43,6 +45,8 @@ pub struct Config {
     pub routes: Vec<RouteConfig>,
     /// `[admin]`: the operator's listener, when the section exists.
     pub admin: Option<AdminConfig>,
+    /// `[alerts]`: where dead letters and rejected bursts are reported.
+    pub alerts: AlertsConfig,
     /// The folder of the config file; relative paths in it are relative to this.
     pub base_dir: PathBuf,
 }
@@ -98,8 +102,9 @@ impl fmt::Display for ConfigError {
     }
 }
 
-const TOP_LEVEL_KEYS: [&str; 9] = [
+const TOP_LEVEL_KEYS: [&str; 10] = [
     "server", "storage", "lever", "accounts", "dispatch", "retry", "handlers", "routes", "admin",
+    "alerts",
 ];
 
 impl Config {
@@ -179,6 +184,9 @@ impl Config {
         }
         if let Some(s) = section("admin").and_then(|v| read(v, "admin", &mut problems)) {
             config.admin = Some(s);
+        }
+        if let Some(s) = section("alerts").and_then(|v| read(v, "alerts", &mut problems)) {
+            config.alerts = s;
         }
         if let Some(v) = section("lever") {
             written.account = true;
@@ -274,24 +282,48 @@ impl Config {
         }
         for (i, route) in self.routes.iter().enumerate() {
             let path = format!("routes[{i}]");
-            let known = self.handlers.contains_key(&route.handler)
-                || plugins.contains(&route.handler)
-                || written.broken_handlers.contains(&route.handler);
-            if !known {
-                let mut names: Vec<&str> = self.handlers.keys().map(String::as_str).collect();
-                names.extend(plugins.iter().map(String::as_str));
-                let hint = if names.is_empty() {
-                    "none are configured".to_owned()
-                } else {
-                    format!("known: {}", names.join(", "))
-                };
-                problems.push(ConfigProblem::new(
-                    format!("{path}.handler"),
-                    format!("no handler named `{}` ({hint})", route.handler),
-                ));
-            }
+            self.check_handler_named(
+                &route.handler,
+                &format!("{path}.handler"),
+                plugins,
+                written,
+                problems,
+            );
             route.check(&path, problems);
         }
+        self.storage.check(problems);
+        self.alerts.check(problems);
+        for (path, handler) in self.alerts.targets() {
+            self.check_handler_named(handler, path, plugins, written, problems);
+        }
+    }
+
+    /// Reports at `path` when no handler (configured or registered in code) is called `name`.
+    fn check_handler_named(
+        &self,
+        name: &str,
+        path: &str,
+        plugins: &[String],
+        written: &Written,
+        problems: &mut Vec<ConfigProblem>,
+    ) {
+        let known = self.handlers.contains_key(name)
+            || plugins.iter().any(|p| p == name)
+            || written.broken_handlers.iter().any(|b| b == name);
+        if known {
+            return;
+        }
+        let mut names: Vec<&str> = self.handlers.keys().map(String::as_str).collect();
+        names.extend(plugins.iter().map(String::as_str));
+        let hint = if names.is_empty() {
+            "none are configured".to_owned()
+        } else {
+            format!("known: {}", names.join(", "))
+        };
+        problems.push(ConfigProblem::new(
+            path,
+            format!("no handler named `{name}` ({hint})"),
+        ));
     }
 }
 

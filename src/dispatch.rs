@@ -3,11 +3,13 @@
 
 pub mod backoff;
 
+use crate::alerts::Alerts;
 use crate::config::{DispatchConfig, RetryConfig};
 use crate::document::EventDocument;
 use crate::event::LeverEvent;
 use crate::handler::{HandlerContext, HandlerRegistry, Outcome};
 use crate::lookup::{Lookup, LookupError, NoLookup};
+use crate::metrics::{ATTEMPTS, DEAD_LETTERS, HANDLER_SECONDS, JOBS_CREATED, QUEUE_DEPTH};
 use crate::route::{order_key, Facts, Needs, Router};
 use crate::store::now_millis;
 use crate::store::{
@@ -28,6 +30,8 @@ const STORE_ERROR_PAUSE: Duration = Duration::from_secs(1);
 const ROUTE_BATCH: usize = 256;
 /// Pause before routing again events whose lookups failed (the Data API was down).
 const LOOKUP_RETRY_PAUSE: Duration = Duration::from_secs(5);
+/// How often at most the workers count due jobs for [`QUEUE_DEPTH`].
+const QUEUE_DEPTH_EVERY: Duration = Duration::from_secs(1);
 
 /// What one routing round did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +55,8 @@ pub struct Dispatcher {
     route_wake: Arc<Notify>,
     /// Rung when jobs were created or finished.
     work_wake: Arc<Notify>,
+    /// Told about dead letters.
+    alerts: Arc<Alerts>,
 }
 
 impl Dispatcher {
@@ -71,7 +77,14 @@ impl Dispatcher {
             retry,
             route_wake: Arc::new(Notify::new()),
             work_wake: Arc::new(Notify::new()),
+            alerts: Arc::new(Alerts::default()),
         }
+    }
+
+    /// Reports dead letters to `alerts` (by default nobody is told).
+    pub fn with_alerts(mut self, alerts: Arc<Alerts>) -> Self {
+        self.alerts = alerts;
+        self
     }
 
     /// Answers stage names and archive reason types from `lookup` (by default nothing is
@@ -175,7 +188,14 @@ impl Dispatcher {
         }
         let count = routed.len();
         if !routed.is_empty() {
+            let created: Vec<String> = routed
+                .iter()
+                .flat_map(|r| r.jobs.iter().map(|j| j.handler.clone()))
+                .collect();
             self.store.route(routed).await?;
+            for handler in created {
+                metrics::counter!(JOBS_CREATED, "handler" => handler).increment(1);
+            }
         }
         Ok(RoutedBatch {
             routed: count,
@@ -238,6 +258,7 @@ impl Dispatcher {
     /// at the next start.
     pub async fn run_workers(self, mut stop: watch::Receiver<bool>, grace: Duration) {
         let slots = Arc::new(Semaphore::new(self.dispatch.workers));
+        let mut depth_counted: Option<Instant> = None;
         while !*stop.borrow() {
             let free = slots.available_permits();
             let claimed = if free == 0 {
@@ -256,6 +277,10 @@ impl Dispatcher {
                     }
                 }
             };
+            if depth_counted.map_or(true, |at| at.elapsed() >= QUEUE_DEPTH_EVERY) {
+                depth_counted = Some(Instant::now());
+                self.count_queue_depth().await;
+            }
             let took_all = free > 0 && claimed.len() == free;
             for job in claimed {
                 let slot = slots.clone().acquire_owned().await.expect("never closed");
@@ -287,6 +312,17 @@ impl Dispatcher {
                 grace_ms = grace.as_millis() as u64,
                 "jobs still running at the end of the grace period; they resume at the next start"
             );
+        }
+    }
+
+    /// Sets [`QUEUE_DEPTH`] to the jobs due now that no worker took yet, when the store
+    /// can count them. The worker loop calls it after a claim round, at most once per
+    /// [`QUEUE_DEPTH_EVERY`], so the gauge can lag by that plus an idle poll.
+    async fn count_queue_depth(&self) {
+        match self.store.due_count(now_millis()).await {
+            Ok(Some(due)) => metrics::gauge!(QUEUE_DEPTH).set(due as f64),
+            Ok(None) => {}
+            Err(e) => warn!(error = %e, "could not count due jobs"),
         }
     }
 
@@ -349,6 +385,15 @@ impl Dispatcher {
                 (AttemptOutcome::Retry, Some(reason.clone()), next)
             }
         };
+        let answered = match attempt_outcome {
+            AttemptOutcome::Done => "done",
+            AttemptOutcome::Retry => "retry",
+            AttemptOutcome::GiveUp => "give_up",
+        };
+        metrics::counter!(ATTEMPTS, "handler" => job.handler.clone(), "outcome" => answered)
+            .increment(1);
+        metrics::histogram!(HANDLER_SECONDS, "handler" => job.handler.clone(), "outcome" => answered)
+            .record(duration.as_secs_f64());
         let label = match next {
             NextStep::Done => "done",
             NextStep::RetryAt(_) => "retry",
@@ -383,7 +428,11 @@ impl Dispatcher {
                     error, "job attempt"
                 )
             }
-            NextStep::Dead => error!(error, "job attempt: dead letter"),
+            NextStep::Dead => {
+                error!(error, "job attempt: dead letter");
+                metrics::counter!(DEAD_LETTERS, "handler" => job.handler.clone()).increment(1);
+                self.alerts.dead_letter(&job, &event, number, error);
+            }
         }
     }
 }

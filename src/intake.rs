@@ -74,6 +74,8 @@ pub enum Checked {
         /// The test's token, remembered so it cannot be replayed later with real `data`
         /// (the signature covers only `token` and `triggeredAt`).
         token: String,
+        /// The event type the test was sent for.
+        event: String,
     },
     /// A real event, ready for the store.
     Event(Box<NewEvent>),
@@ -112,6 +114,7 @@ pub fn check(
     if envelope.is_settings_test() {
         return Ok(Checked::SettingsTest {
             token: envelope.token,
+            event: envelope.event,
         });
     }
     Ok(Checked::Event(Box::new(new_event(

@@ -17,6 +17,8 @@
 //! - [`lever`] is the Data API client; [`lever_accounts`] holds one per account;
 //! - [`server`] is the HTTP edge (over HTTPS with [`tls`]) and [`app`] wires everything and
 //!   handles shutdown;
+//! - [`metrics`] names what is measured; [`alerts`] reports dead letters and bursts of
+//!   refused deliveries through a handler; [`retention`] deletes old finished events;
 //! - [`config`] reads the TOML file; [`cli`] is the command line;
 //! - [`fake_lever`] is a fake Lever (Data API and webhooks out) for local work and tests.
 //!
@@ -45,6 +47,7 @@
 #![forbid(unsafe_code)]
 
 pub mod admin;
+pub mod alerts;
 pub mod app;
 pub mod cli;
 pub mod config;
@@ -61,6 +64,7 @@ pub mod lookup;
 pub mod metrics;
 pub mod purge;
 pub mod registered_tokens;
+pub mod retention;
 pub mod route;
 pub mod sample;
 pub mod server;

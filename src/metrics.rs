@@ -6,11 +6,12 @@ use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use std::sync::OnceLock;
 
 /// Deliveries answered, by `account`, `event` and `outcome` (accepted, duplicate, test,
-/// rejected, unavailable).
+/// rejected, unavailable). A rejected delivery's event name is not trusted, so its
+/// `event` is `(unverified)`; a path naming no configured account counts as `(unknown)`.
 pub const DELIVERIES: &str = "lever_hooks_deliveries_total";
 /// Refused deliveries by `reason` (invalid_signature, too_old, malformed, …).
 pub const REJECTIONS: &str = "lever_hooks_rejections_total";
-/// Seconds from a delivery's arrival to its answer (histogram).
+/// Seconds from a delivery's arrival (its request head read) to its answer (histogram).
 pub const ACK_SECONDS: &str = "lever_hooks_ack_seconds";
 /// Handler attempts by `handler` and `outcome` (done, retry, give_up).
 pub const ATTEMPTS: &str = "lever_hooks_attempts_total";
@@ -20,7 +21,9 @@ pub const HANDLER_SECONDS: &str = "lever_hooks_handler_seconds";
 pub const DEAD_LETTERS: &str = "lever_hooks_dead_letters_total";
 /// Jobs created by routing, by `handler`.
 pub const JOBS_CREATED: &str = "lever_hooks_jobs_created_total";
-/// Jobs waiting to run now (gauge).
+/// Jobs waiting to run now (gauge): due, first in their order, not taken by a worker.
+/// The workers count them after a claim round, at most once a second, so it can lag a
+/// few seconds behind.
 pub const QUEUE_DEPTH: &str = "lever_hooks_queue_depth";
 /// Data API calls by `account` and `status` (the HTTP status, or `error`).
 pub const LEVER_API_CALLS: &str = "lever_hooks_lever_api_calls_total";

@@ -1,7 +1,9 @@
 //! The HTTP edge: `POST /webhooks/lever[/{account}]` answered exactly as design.md's table says.
 
+use crate::alerts::Alerts;
 use crate::config::{AccountConfig, DEFAULT_ACCOUNT};
 use crate::intake::{self, Checked, Rejection};
+use crate::metrics::{ACK_SECONDS, DELIVERIES, REJECTIONS};
 use crate::registered_tokens::RegisteredTokens;
 use crate::store::{now_millis, IngestOutcome, Store};
 use actix_web::http::header::CONTENT_LENGTH;
@@ -10,7 +12,7 @@ use futures_util::StreamExt;
 use serde_json::json;
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 use tracing::{error, info, warn};
 
@@ -31,6 +33,47 @@ pub struct IntakeState {
     pub body_timeout: Duration,
     /// Signing tokens stored by `webhooks register`.
     pub registered: Arc<RegisteredTokens>,
+    /// Told about every 400 and 401, for `[alerts] on_rejected_burst`.
+    pub alerts: Arc<Alerts>,
+}
+
+/// The `account` label of a delivery to an account that is not configured: the path
+/// segment is the caller's choice, so it never becomes a label value. Parentheses cannot
+/// appear in account names.
+const UNKNOWN_ACCOUNT: &str = "(unknown)";
+/// The `event` label of a delivery whose event name was not verified (rejected before or
+/// by the signature check, or refused as a replay): an attacker's choice, like the path.
+const UNVERIFIED_EVENT: &str = "(unverified)";
+
+/// What one delivery came to: the answer, and what the metrics and alerts need to know.
+struct Answered {
+    response: HttpResponse,
+    /// The event name, once the delivery was verified.
+    event: Option<String>,
+    /// `accepted`, `duplicate`, `test`, `rejected` or `unavailable`.
+    outcome: &'static str,
+    /// Why it was rejected.
+    reason: Option<&'static str>,
+}
+
+impl Answered {
+    fn rejected(response: HttpResponse, reason: &'static str) -> Self {
+        Self {
+            response,
+            event: None,
+            outcome: "rejected",
+            reason: Some(reason),
+        }
+    }
+
+    fn with_outcome(response: HttpResponse, event: Option<String>, outcome: &'static str) -> Self {
+        Self {
+            response,
+            event,
+            outcome,
+            reason: None,
+        }
+    }
 }
 
 /// Registers the intake routes on an actix-web app.
@@ -81,13 +124,41 @@ fn error_response(status: u16, reason: &str) -> HttpResponse {
     HttpResponse::build(status).json(json!({ "error": reason }))
 }
 
-/// The checks in design.md's order: size, account, shape, signature, time, token reuse, store.
+/// Answers one delivery and counts it: [`DELIVERIES`], [`REJECTIONS`], [`ACK_SECONDS`],
+/// and 400/401 answers towards the rejected-burst alert.
 async fn receive(
     account_name: &str,
     req: &HttpRequest,
     body: web::Payload,
     state: &IntakeState,
 ) -> HttpResponse {
+    let started = Instant::now();
+    let answered = answer(account_name, req, body, state).await;
+    let account = if state.accounts.contains_key(account_name) {
+        account_name
+    } else {
+        UNKNOWN_ACCOUNT
+    };
+    let event = answered.event.as_deref().unwrap_or(UNVERIFIED_EVENT);
+    metrics::counter!(DELIVERIES, "account" => account.to_owned(), "event" => event.to_owned(), "outcome" => answered.outcome)
+        .increment(1);
+    if let Some(reason) = answered.reason {
+        metrics::counter!(REJECTIONS, "reason" => reason).increment(1);
+        if matches!(answered.response.status().as_u16(), 400 | 401) {
+            state.alerts.rejected(account, reason);
+        }
+    }
+    metrics::histogram!(ACK_SECONDS).record(started.elapsed().as_secs_f64());
+    answered.response
+}
+
+/// The checks in design.md's order: size, account, shape, signature, time, token reuse, store.
+async fn answer(
+    account_name: &str,
+    req: &HttpRequest,
+    body: web::Payload,
+    state: &IntakeState,
+) -> Answered {
     let declared = req
         .headers()
         .get(CONTENT_LENGTH)
@@ -100,7 +171,7 @@ async fn receive(
             reason = "too_large",
             "delivery"
         );
-        return error_response(413, "body too large");
+        return Answered::rejected(error_response(413, "body too large"), "too_large");
     }
     let Some(account) = state.accounts.get(account_name) else {
         warn!(
@@ -109,7 +180,7 @@ async fn receive(
             reason = "unknown_account",
             "delivery"
         );
-        return error_response(404, "unknown account");
+        return Answered::rejected(error_response(404, "unknown account"), "unknown_account");
     };
     let bytes = match read_limited(body, state.max_body_bytes, state.body_timeout).await {
         Ok(bytes) => bytes,
@@ -120,7 +191,10 @@ async fn receive(
                 reason = "body_timeout",
                 "delivery"
             );
-            return error_response(408, "body not received in time");
+            return Answered::rejected(
+                error_response(408, "body not received in time"),
+                "body_timeout",
+            );
         }
         Err(BodyError::TooLarge) => {
             warn!(
@@ -129,11 +203,14 @@ async fn receive(
                 reason = "too_large",
                 "delivery"
             );
-            return error_response(413, "body too large");
+            return Answered::rejected(error_response(413, "body too large"), "too_large");
         }
         Err(BodyError::Broken(e)) => {
             warn!(account = account_name, outcome = "rejected", reason = "unreadable_body", error = %e, "delivery");
-            return error_response(400, "body could not be read");
+            return Answered::rejected(
+                error_response(400, "body could not be read"),
+                "unreadable_body",
+            );
         }
     };
     let now = now_millis();
@@ -147,10 +224,19 @@ async fn receive(
     let new_event = match checked {
         Err(rejection) => {
             warn!(account = account_name, outcome = "rejected", reason = rejection.label(), detail = %rejection, "delivery");
-            return error_response(rejection.status(), &rejection.public_reason());
+            return Answered::rejected(
+                error_response(rejection.status(), &rejection.public_reason()),
+                rejection.label(),
+            );
         }
-        Ok(Checked::SettingsTest { token }) => {
-            return answer_settings_test(account_name, &token, now, state).await;
+        Ok(Checked::SettingsTest { token, event }) => {
+            let response = answer_settings_test(account_name, &token, now, state).await;
+            let outcome = if response.status().is_success() {
+                "test"
+            } else {
+                "unavailable"
+            };
+            return Answered::with_outcome(response, Some(event), outcome);
         }
         Ok(Checked::Event(event)) => event,
     };
@@ -161,31 +247,35 @@ async fn receive(
         Ok(Some(_)) => return token_reused(account_name, &event_name),
         Err(e) => {
             error!(account = account_name, event = %event_name, outcome = "unavailable", error = %e, "delivery");
-            return error_response(503, "storage unavailable, retry later");
+            let response = error_response(503, "storage unavailable, retry later");
+            return Answered::with_outcome(response, Some(event_name), "unavailable");
         }
     }
     match state.store.ingest(*new_event).await {
         Ok(IngestOutcome::Accepted(id)) => {
             state.route_wake.notify_one();
             info!(account = account_name, event = %event_name, id = %id, outcome = "accepted", "delivery");
-            HttpResponse::Ok().json(json!({"status": "accepted", "id": id}))
+            let response = HttpResponse::Ok().json(json!({"status": "accepted", "id": id}));
+            Answered::with_outcome(response, Some(event_name), "accepted")
         }
         Ok(IngestOutcome::Duplicate(id)) => {
             info!(account = account_name, event = %event_name, id = %id, outcome = "duplicate", "delivery");
-            HttpResponse::Ok().json(json!({"status": "duplicate", "id": id}))
+            let response = HttpResponse::Ok().json(json!({"status": "duplicate", "id": id}));
+            Answered::with_outcome(response, Some(event_name), "duplicate")
         }
         Ok(IngestOutcome::TokenReused) => token_reused(account_name, &event_name),
         Err(e) => {
             error!(account = account_name, event = %event_name, outcome = "unavailable", error = %e, "delivery");
-            error_response(503, "storage unavailable, retry later")
+            let response = error_response(503, "storage unavailable, retry later");
+            Answered::with_outcome(response, Some(event_name), "unavailable")
         }
     }
 }
 
-fn token_reused(account_name: &str, event_name: &str) -> HttpResponse {
+fn token_reused(account_name: &str, event_name: &str) -> Answered {
     warn!(target: "lever_hooks::security", account = account_name, event = %event_name, outcome = "rejected", reason = "token_reused",
         "a token was replayed with different content: possible replay attack");
-    error_response(401, "token already used")
+    Answered::rejected(error_response(401, "token already used"), "token_reused")
 }
 
 /// Answers Lever's settings-page test after remembering its token: the signature covers

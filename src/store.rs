@@ -83,6 +83,13 @@ pub trait Store: Send + Sync + 'static {
     /// When the earliest pending job is due, if any (lets the dispatcher sleep until then).
     async fn next_due(&self) -> Result<Option<Millis>, StoreError>;
 
+    /// How many jobs could be claimed at `now` (due, first of their order key, not
+    /// leased), for the queue depth gauge; `None` when this store does not count them.
+    async fn due_count(&self, now: Millis) -> Result<Option<usize>, StoreError> {
+        let _ = now;
+        Ok(None)
+    }
+
     /// One stored event.
     async fn event(&self, id: &EventId) -> Result<Option<StoredEvent>, StoreError>;
 

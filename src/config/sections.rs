@@ -16,9 +16,13 @@ use std::time::Duration;
 pub struct StorageConfig {
     /// Folder of the embedded sled store (relative to the working directory).
     pub path: PathBuf,
-    /// How long event bodies are kept.
+    /// How long events are kept: older ones whose jobs all finished are deleted (their
+    /// dedupe keys and tokens stay).
     #[serde(deserialize_with = "duration::deserialize")]
     pub retention: Duration,
+    /// How often the retention task looks for events to delete.
+    #[serde(deserialize_with = "duration::deserialize")]
+    pub prune_every: Duration,
     /// A PostgreSQL URL, for several instances (not in this version yet).
     pub url: Option<String>,
 }
@@ -28,7 +32,25 @@ impl Default for StorageConfig {
         Self {
             path: PathBuf::from("./data"),
             retention: Duration::from_secs(30 * 86_400),
+            prune_every: Duration::from_secs(3_600),
             url: None,
+        }
+    }
+}
+
+impl StorageConfig {
+    pub(super) fn check(&self, problems: &mut Vec<ConfigProblem>) {
+        if self.retention < Duration::from_secs(1) {
+            problems.push(ConfigProblem::new(
+                "storage.retention",
+                "must be at least 1s",
+            ));
+        }
+        if self.prune_every < Duration::from_secs(1) {
+            problems.push(ConfigProblem::new(
+                "storage.prune_every",
+                "must be at least 1s",
+            ));
         }
     }
 }

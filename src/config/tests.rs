@@ -160,6 +160,8 @@ fn defaults_fill_in_every_section_left_out() {
     assert_eq!(config.server.listen, "0.0.0.0:8080");
     assert_eq!(config.server.max_body_bytes, 256 * 1024);
     assert_eq!(config.storage.retention, Duration::from_secs(30 * 86_400));
+    assert_eq!(config.storage.prune_every, Duration::from_secs(3_600));
+    assert!(config.alerts.on_dead_letter.is_none() && config.alerts.on_rejected_burst.is_none());
     assert_eq!(config.dispatch.workers, 8);
     assert_eq!(config.retry.max_attempts, 10);
     assert!(config.handlers.is_empty() && config.routes.is_empty());
@@ -569,4 +571,44 @@ fn an_admin_listener_reachable_from_outside_needs_a_token() {
     );
     let text = format!("{LEVER}[admin]\nlisten = \"0.0.0.0:9090\"\ntoken = \"0123456789abcdef\"\n");
     assert!(parse_with_plugins(&text, &[]).is_ok());
+}
+
+#[test]
+fn retention_and_prune_every_are_at_least_a_second() {
+    let text = format!("{LEVER}[storage]\nretention = \"500ms\"\nprune_every = \"0s\"\n");
+    let paths: Vec<String> = problems(&text).into_iter().map(|p| p.path).collect();
+    assert_eq!(paths, ["storage.retention", "storage.prune_every"]);
+    let text = format!("{LEVER}[storage]\nretention = \"1s\"\n");
+    assert_eq!(
+        parse(&text).unwrap().storage.retention,
+        Duration::from_secs(1)
+    );
+}
+
+#[test]
+fn alerts_read_their_handlers_and_burst_defaults() {
+    let text = format!(
+        "{LEVER}[handlers.chat]\nkind = \"http\"\nurl = \"https://chat.example.com/hook\"\n\n\
+         [alerts]\non_dead_letter = \"chat\"\non_rejected_burst = {{ handler = \"chat\" }}\n"
+    );
+    let config = parse(&text).unwrap();
+    assert_eq!(config.alerts.on_dead_letter.as_deref(), Some("chat"));
+    let burst = config.alerts.on_rejected_burst.unwrap();
+    assert_eq!((burst.handler.as_str(), burst.threshold), ("chat", 20));
+    assert_eq!(burst.window, Duration::from_secs(60));
+}
+
+#[test]
+fn an_alert_naming_a_missing_handler_is_reported_at_its_key() {
+    let text = format!(
+        "{LEVER}[alerts]\non_rejected_burst = {{ handler = \"chat\", window = \"10ms\" }}\n"
+    );
+    let paths: Vec<String> = problems(&text).into_iter().map(|p| p.path).collect();
+    assert_eq!(
+        paths,
+        [
+            "alerts.on_rejected_burst.window",
+            "alerts.on_rejected_burst.handler"
+        ]
+    );
 }

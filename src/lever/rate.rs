@@ -2,6 +2,7 @@
 //! Lever's limit of 10 requests per second with bursts of 20 (lever-facts.md §4.5).
 
 use super::{LeverError, RateLimit};
+use crate::metrics::LEVER_RATE_LIMIT_WAITS;
 use governor::{DefaultDirectRateLimiter, Quota};
 use std::num::NonZeroU32;
 use std::time::Instant;
@@ -25,11 +26,12 @@ impl Limiter {
         })
     }
 
-    /// Waits for a permit; says so at debug level when it had to wait.
+    /// Waits for a permit; says so at debug level, and counts the wait, when it had to.
     pub(crate) async fn wait(&self, account: &str, path: &str) {
         if self.bucket.check().is_ok() {
             return;
         }
+        metrics::counter!(LEVER_RATE_LIMIT_WAITS, "account" => account.to_owned()).increment(1);
         let started = Instant::now();
         self.bucket.until_ready().await;
         debug!(

@@ -2,6 +2,7 @@
 
 pub(crate) mod mock;
 
+mod counted;
 mod endpoints;
 mod oauth;
 mod rate_limit;

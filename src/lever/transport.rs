@@ -3,6 +3,7 @@
 
 use super::{LeverClient, LeverError};
 use crate::dispatch::error_chain;
+use crate::metrics::LEVER_API_CALLS;
 use rand::Rng;
 use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, RETRY_AFTER};
 use reqwest::{Method, Url};
@@ -147,6 +148,9 @@ impl LeverClient {
             }
             Err(e) => (None, Err(e)),
         };
+        let status_label = status.map_or_else(|| "error".to_owned(), |s| s.to_string());
+        metrics::counter!(LEVER_API_CALLS, "account" => inner.account.clone(), "status" => status_label)
+            .increment(1);
         debug!(
             account = %inner.account,
             method = %call.method,

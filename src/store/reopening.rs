@@ -146,6 +146,10 @@ impl Store for ReopeningStore {
         forward!(self.next_due())
     }
 
+    async fn due_count(&self, now: Millis) -> Result<Option<usize>, StoreError> {
+        forward!(self.due_count(now))
+    }
+
     async fn event(&self, id: &EventId) -> Result<Option<StoredEvent>, StoreError> {
         forward!(self.event(id))
     }

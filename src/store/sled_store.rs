@@ -508,6 +508,21 @@ impl Store for SledStore {
         Ok(earliest)
     }
 
+    async fn due_count(&self, now: Millis) -> Result<Option<usize>, StoreError> {
+        let inner = &self.inner;
+        let mut due = 0;
+        for head in inner.queue_heads() {
+            let Some(job) = inner.load::<Job>(&job_key(&head?))? else {
+                continue;
+            };
+            let busy = job.lease_until.is_some_and(|until| until > now);
+            if job.state == JobState::Pending && job.next_at <= now && !busy {
+                due += 1;
+            }
+        }
+        Ok(Some(due))
+    }
+
     async fn event(&self, id: &EventId) -> Result<Option<StoredEvent>, StoreError> {
         self.inner.event(id)
     }

@@ -323,6 +323,9 @@ impl Store for CountingStore {
     async fn next_due(&self) -> Result<Option<Millis>, StoreError> {
         self.inner.next_due().await
     }
+    async fn due_count(&self, now: Millis) -> Result<Option<usize>, StoreError> {
+        self.inner.due_count(now).await
+    }
     async fn event(&self, id: &EventId) -> Result<Option<StoredEvent>, StoreError> {
         self.inner.event(id).await
     }

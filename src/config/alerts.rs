@@ -1,0 +1,63 @@
+//! `[alerts]`: which handler hears about dead letters and bursts of rejected deliveries.
+
+use super::{duration, ConfigProblem};
+use serde::Deserialize;
+use std::time::Duration;
+
+/// `[alerts]`: operational events sent through a configured handler. Absent, nothing is sent.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AlertsConfig {
+    /// The handler told each time a job becomes a dead letter.
+    pub on_dead_letter: Option<String>,
+    /// `{ handler, threshold, window }`: told when more than `threshold` deliveries are
+    /// refused with 400 or 401 within `window`.
+    pub on_rejected_burst: Option<RejectedBurstConfig>,
+}
+
+/// `on_rejected_burst = { handler = "chat", threshold = 20, window = "1m" }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RejectedBurstConfig {
+    /// The handler that receives the alert.
+    pub handler: String,
+    /// More rejections than this within one window send the alert.
+    #[serde(default = "default_threshold")]
+    pub threshold: u32,
+    /// The counting window; at most one alert is sent per window.
+    #[serde(default = "default_window", deserialize_with = "duration::deserialize")]
+    pub window: Duration,
+}
+
+fn default_threshold() -> u32 {
+    20
+}
+
+fn default_window() -> Duration {
+    Duration::from_secs(60)
+}
+
+impl AlertsConfig {
+    /// The alert targets with their key paths, for the "handler exists" check.
+    pub(super) fn targets(&self) -> Vec<(&'static str, &str)> {
+        let mut targets = Vec::new();
+        if let Some(name) = &self.on_dead_letter {
+            targets.push(("alerts.on_dead_letter", name.as_str()));
+        }
+        if let Some(burst) = &self.on_rejected_burst {
+            targets.push(("alerts.on_rejected_burst.handler", burst.handler.as_str()));
+        }
+        targets
+    }
+
+    pub(super) fn check(&self, problems: &mut Vec<ConfigProblem>) {
+        if let Some(burst) = &self.on_rejected_burst {
+            if burst.window < Duration::from_secs(1) {
+                problems.push(ConfigProblem::new(
+                    "alerts.on_rejected_burst.window",
+                    "must be at least 1s",
+                ));
+            }
+        }
+    }
+}
