@@ -566,13 +566,20 @@ impl Store for SledStore {
     }
 
     async fn purge_events(&self, filter: &EventFilter, now: Millis) -> Result<usize, StoreError> {
-        let purged = self.inner.purge_events(filter, now)?;
+        let (inner, filter) = (self.inner.clone(), filter.clone());
+        let purged = tokio::task::spawn_blocking(move || inner.purge_events(&filter, now))
+            .await
+            .map_err(|e| StoreError::Backend(format!("purging: {e}")))??;
         self.inner.flusher.flush(&self.inner.db).await?;
         Ok(purged)
     }
 
     async fn prune(&self, cutoff: Millis) -> Result<usize, StoreError> {
-        let pruned = self.inner.prune(cutoff)?;
+        // A long scan holding the jobs lock must not stall the runtime's threads.
+        let inner = self.inner.clone();
+        let pruned = tokio::task::spawn_blocking(move || inner.prune(cutoff))
+            .await
+            .map_err(|e| StoreError::Backend(format!("pruning: {e}")))??;
         self.inner.flusher.flush(&self.inner.db).await?;
         Ok(pruned)
     }

@@ -173,13 +173,21 @@ impl Inner {
     /// Deletes events received before `cutoff` that are routed and whose jobs all
     /// finished, with their jobs. Dedupe keys and tokens stay (they are small, and a
     /// late redelivery must still be recognised).
+    ///
+    /// Event ids grow with the time they were received, so the scan goes oldest first and
+    /// stops at the first event inside the retention: a run costs what it deletes, not
+    /// the size of the store.
     pub(super) fn prune(&self, cutoff: Millis) -> Result<usize, StoreError> {
         let _guard = self.lock_jobs();
         let mut writes = sled::Batch::default();
         let mut pruned = 0;
-        for event in self.events_newest_first(None) {
-            let event = event?;
-            if event.received_at >= cutoff || !self.routed(&event)? {
+        for item in self.tree.scan_prefix([Prefix::EVENT]) {
+            let (key, value) = item.map_err(backend)?;
+            let event: StoredEvent = from_json(&value)?;
+            if event.received_at >= cutoff {
+                break;
+            }
+            if !self.routed(&event)? {
                 continue;
             }
             let jobs = self.jobs(&event.id)?;
@@ -189,7 +197,7 @@ impl Inner {
             for job in &jobs {
                 writes.remove(job_key(job.id.as_bytes()));
             }
-            writes.remove(event_key(&event.id));
+            writes.remove(key);
             pruned += 1;
         }
         self.tree.apply_batch(writes).map_err(backend)?;
