@@ -124,13 +124,6 @@ pub fn check(
     ))))
 }
 
-/// The store record that remembers a settings-page test's token, per account.
-///
-/// A real event carrying a token found here is a replay of the test with forged `data`.
-pub fn settings_test_token_key(account: &str, token: &str) -> String {
-    format!("test-token/{account}/{token}")
-}
-
 fn new_event(account: &str, envelope: Envelope, now: Millis) -> NewEvent {
     let typed = LeverEvent::decode(&envelope.event, &envelope.data).ok();
     let content_hash = envelope.content_hash();

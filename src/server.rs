@@ -241,16 +241,6 @@ async fn answer(
         Ok(Checked::Event(event)) => event,
     };
     let event_name = new_event.event.clone();
-    let test_key = intake::settings_test_token_key(account_name, &new_event.token);
-    match state.store.record(&test_key).await {
-        Ok(None) => {}
-        Ok(Some(_)) => return token_reused(account_name, &event_name),
-        Err(e) => {
-            error!(account = account_name, event = %event_name, outcome = "unavailable", error = %e, "delivery");
-            let response = error_response(503, "storage unavailable, retry later");
-            return Answered::with_outcome(response, Some(event_name), "unavailable");
-        }
-    }
     match state.store.ingest(*new_event).await {
         Ok(IngestOutcome::Accepted(id)) => {
             state.route_wake.notify_one();
@@ -287,13 +277,7 @@ async fn answer_settings_test(
     now: crate::store::Millis,
     state: &IntakeState,
 ) -> HttpResponse {
-    let key = intake::settings_test_token_key(account_name, token);
-    // Already there (Lever's retry of the same test) is fine: the answer is the same.
-    if let Err(e) = state
-        .store
-        .insert_record(&key, json!({ "receivedAt": now }))
-        .await
-    {
+    if let Err(e) = state.store.remember_token(account_name, token, now).await {
         error!(account = account_name, outcome = "unavailable", error = %e, "delivery");
         return error_response(503, "storage unavailable, retry later");
     }

@@ -54,6 +54,17 @@ pub trait Store: Send + Sync + 'static {
     /// - otherwise the event is written, marked for routing, and flushed: `Accepted`.
     async fn ingest(&self, event: NewEvent) -> Result<IngestOutcome, StoreError>;
 
+    /// Remembers a token that came without an event (Lever's settings-page test), in the
+    /// same place as events' tokens: any event carrying it later is
+    /// [`IngestOutcome::TokenReused`]. Durable before returning; remembering it twice is
+    /// fine.
+    async fn remember_token(
+        &self,
+        account: &str,
+        token: &str,
+        received_at: Millis,
+    ) -> Result<(), StoreError>;
+
     /// Up to `limit` stored events not routed yet, oldest first.
     async fn unrouted(&self, limit: usize) -> Result<Vec<StoredEvent>, StoreError>;
 

@@ -116,6 +116,15 @@ impl Store for ReopeningStore {
         forward!(self.ingest(event))
     }
 
+    async fn remember_token(
+        &self,
+        account: &str,
+        token: &str,
+        received_at: Millis,
+    ) -> Result<(), StoreError> {
+        forward!(self.remember_token(account, token, received_at))
+    }
+
     async fn unrouted(&self, limit: usize) -> Result<Vec<StoredEvent>, StoreError> {
         forward!(self.unrouted(limit))
     }

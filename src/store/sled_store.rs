@@ -373,6 +373,25 @@ impl Store for SledStore {
         answer.await.map_err(|_| StoreError::Closed)?
     }
 
+    async fn remember_token(
+        &self,
+        account: &str,
+        token: &str,
+        received_at: Millis,
+    ) -> Result<(), StoreError> {
+        let inner = &self.inner;
+        // No event's content hashes to NO_CONTENT, so a later event with this token is
+        // always token reuse, decided by the same check as any replay.
+        let value = keys::token_value(received_at, &keys::NO_CONTENT, &keys::no_event());
+        let key = scoped(Prefix::TOKEN, account, token);
+        // Already remembered (Lever retried the test): keep the first.
+        let _ = inner
+            .tree
+            .compare_and_swap(key, None::<&[u8]>, Some(value))
+            .map_err(backend)?;
+        inner.flusher.flush(&inner.db).await
+    }
+
     async fn unrouted(&self, limit: usize) -> Result<Vec<StoredEvent>, StoreError> {
         let mut events = Vec::new();
         for item in self.inner.tree.scan_prefix([Prefix::UNROUTED]).take(limit) {

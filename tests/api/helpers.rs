@@ -298,6 +298,14 @@ impl Store for CountingStore {
         }
         Ok(outcome)
     }
+    async fn remember_token(
+        &self,
+        account: &str,
+        token: &str,
+        received_at: Millis,
+    ) -> Result<(), StoreError> {
+        self.inner.remember_token(account, token, received_at).await
+    }
     async fn unrouted(&self, limit: usize) -> Result<Vec<StoredEvent>, StoreError> {
         self.inner.unrouted(limit).await
     }

@@ -1,6 +1,6 @@
 //! Ingest: durable acceptance, dedupe, token reuse, accounts, group commit under load.
 
-use super::fixtures::{accept, delivery, unrouted_count, ALL};
+use super::fixtures::{accept, delivery, unrouted_count, ALL, T0};
 use lever_hooks::event::{ContactId, EventId, OpportunityId};
 use lever_hooks::store::IngestOutcome;
 use lever_hooks::Store;
@@ -198,4 +198,35 @@ pub async fn concurrent_ingests_accept_each_distinct_key_exactly_once(store: Arc
         assert!(store.event(accepted[0]).await.unwrap().is_some());
     }
     assert_eq!(unrouted_count(&*store).await, EVENTS);
+}
+
+pub async fn a_token_remembered_without_an_event_makes_any_event_with_it_token_reuse(
+    store: Arc<dyn Store>,
+) {
+    store
+        .remember_token("default", "test-tok", T0)
+        .await
+        .unwrap();
+    store
+        .remember_token("default", "test-tok", T0 + 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .ingest(delivery(
+                "default",
+                "id:forged",
+                "test-tok",
+                r#"{"opportunityId":"o1"}"#
+            ))
+            .await
+            .unwrap(),
+        IngestOutcome::TokenReused
+    );
+    assert_eq!(unrouted_count(&*store).await, 0, "nothing stored");
+    accept(
+        &*store,
+        delivery("acme", "id:other", "test-tok", r#"{"n":1}"#),
+    )
+    .await;
 }

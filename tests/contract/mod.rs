@@ -46,6 +46,7 @@ macro_rules! store_contract {
             ingest::a_token_first_seen_on_a_duplicate_is_remembered_too,
             ingest::dedupe_keys_and_tokens_are_per_account,
             ingest::concurrent_ingests_accept_each_distinct_key_exactly_once,
+            ingest::a_token_remembered_without_an_event_makes_any_event_with_it_token_reuse,
             routing::unrouted_lists_events_oldest_first_up_to_the_limit,
             routing::routing_creates_one_pending_job_per_handler_and_clears_unrouted,
             routing::routing_an_event_twice_creates_no_new_jobs,

@@ -105,6 +105,15 @@ pub(super) fn token_value(received_at: u64, hash: &[u8; 32], id: &EventId) -> Ve
     out
 }
 
+/// The content hash of a token remembered without an event (a settings-page test): all
+/// zeros, which no SHA-256 of real content is.
+pub(super) const NO_CONTENT: [u8; 32] = [0; 32];
+
+/// The event id of a token remembered without an event.
+pub(super) fn no_event() -> EventId {
+    EventId::new("settings-test")
+}
+
 /// The content hash and event id of a remembered token.
 pub(super) fn split_token_value(value: &[u8]) -> Result<([u8; 32], EventId), &'static str> {
     if value.len() < 40 {
