@@ -13,7 +13,8 @@ use crate::metrics::{ATTEMPTS, DEAD_LETTERS, HANDLER_SECONDS, JOBS_CREATED, QUEU
 use crate::route::{order_key, Facts, Needs, Router};
 use crate::store::now_millis;
 use crate::store::{
-    Attempt, AttemptOutcome, ClaimedJob, NewJob, NextStep, Routing, Store, StoreError, StoredEvent,
+    Attempt, AttemptOutcome, ClaimedJob, EventFilter, NewJob, NextStep, Routing, Store, StoreError,
+    StoredEvent,
 };
 use futures_util::FutureExt;
 use std::panic::AssertUnwindSafe;
@@ -153,7 +154,14 @@ impl Dispatcher {
                 // Before routing: if routing fails, this runs again for the same event.
                 let purged = self
                     .store
-                    .purge_opportunity(&event.account, &deleted.opportunity_id, run_at)
+                    .purge_events(
+                        &EventFilter {
+                            account: Some(event.account.clone()),
+                            opportunity: Some(deleted.opportunity_id.to_string()),
+                            ..EventFilter::default()
+                        },
+                        run_at,
+                    )
                     .await?;
                 info!(event_id = %event.id, opportunity = %deleted.opportunity_id, purged, "opportunity deleted in Lever: its stored events are now tombstones (ids and times only)");
             }

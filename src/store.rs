@@ -26,7 +26,7 @@ pub use types::{
     NewEvent, NewJob, NextStep, Routing, StoredEvent,
 };
 
-use crate::event::{EventId, OpportunityId};
+use crate::event::EventId;
 use async_trait::async_trait;
 use std::time::Duration;
 
@@ -143,16 +143,6 @@ pub trait Store: Send + Sync + 'static {
 
     /// Makes everything written so far durable (used at shutdown).
     async fn flush(&self) -> Result<(), StoreError>;
-
-    /// Cuts the `data` of every stored event of `opportunity` in `account` down to ids
-    /// and times ([`crate::purge::tombstone`]), marking them purged at `now`, durably.
-    /// Returns how many events it purged (already purged ones are left alone).
-    async fn purge_opportunity(
-        &self,
-        account: &str,
-        opportunity: &OpportunityId,
-        now: Millis,
-    ) -> Result<usize, StoreError>;
 
     /// The record under `key`, if any.
     async fn record(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError>;

@@ -11,7 +11,7 @@ use super::{
     Attempt, ClaimedJob, EventFilter, EventPage, EventView, IngestOutcome, Job, JobId, Millis,
     NewEvent, NextStep, Routing, SledStore, Store, StoreError, StoredEvent,
 };
-use crate::event::{EventId, OpportunityId};
+use crate::event::EventId;
 use async_trait::async_trait;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -207,15 +207,6 @@ impl Store for ReopeningStore {
 
     async fn prune(&self, cutoff: Millis) -> Result<usize, StoreError> {
         forward!(self.prune(cutoff))
-    }
-
-    async fn purge_opportunity(
-        &self,
-        account: &str,
-        opportunity: &OpportunityId,
-        now: Millis,
-    ) -> Result<usize, StoreError> {
-        forward!(self.purge_opportunity(account, opportunity, now))
     }
 
     async fn record(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError> {

@@ -22,7 +22,7 @@ use super::{
     Millis, NewEvent, NextStep, Routing, Store, StoreError, StoredEvent,
 };
 use crate::document::idempotency_key;
-use crate::event::{EventId, OpportunityId};
+use crate::event::EventId;
 use async_trait::async_trait;
 use index::PendingIndex;
 use keys::{event_key, job_key, queue_group, queue_key, record_key, scoped, unrouted_key, Prefix};
@@ -605,35 +605,6 @@ impl Store for SledStore {
 
     async fn flush(&self) -> Result<(), StoreError> {
         self.inner.flusher.flush(&self.inner.db).await
-    }
-
-    async fn purge_opportunity(
-        &self,
-        account: &str,
-        opportunity: &OpportunityId,
-        now: Millis,
-    ) -> Result<usize, StoreError> {
-        let inner = &self.inner;
-        let mut writes = sled::Batch::default();
-        let mut purged = 0;
-        // A scan of every event: purges are rare (one per deleted opportunity).
-        for item in inner.tree.scan_prefix([Prefix::EVENT]) {
-            let (key, value) = item.map_err(backend)?;
-            let mut event: StoredEvent = from_json(&value)?;
-            if event.account != account
-                || event.opportunity_id.as_ref() != Some(opportunity)
-                || event.purged_at.is_some()
-            {
-                continue;
-            }
-            event.data = crate::purge::tombstone(&event.data);
-            event.purged_at = Some(now);
-            writes.insert(key, to_json(&event));
-            purged += 1;
-        }
-        inner.tree.apply_batch(writes).map_err(backend)?;
-        inner.flusher.flush(&inner.db).await?;
-        Ok(purged)
     }
 
     async fn record(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError> {

@@ -382,16 +382,6 @@ impl Store for CountingStore {
     async fn prune(&self, cutoff: Millis) -> Result<usize, StoreError> {
         self.inner.prune(cutoff).await
     }
-    async fn purge_opportunity(
-        &self,
-        account: &str,
-        opportunity: &lever_hooks::event::OpportunityId,
-        now: Millis,
-    ) -> Result<usize, StoreError> {
-        self.inner
-            .purge_opportunity(account, opportunity, now)
-            .await
-    }
     async fn record(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError> {
         self.inner.record(key).await
     }

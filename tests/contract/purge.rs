@@ -2,7 +2,7 @@
 
 use super::fixtures::{accept, delivery, T0};
 use lever_hooks::event::OpportunityId;
-use lever_hooks::store::IngestOutcome;
+use lever_hooks::store::{EventFilter, IngestOutcome};
 use lever_hooks::Store;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -23,16 +23,22 @@ fn about(account: &str, opportunity: &str, n: u32) -> lever_hooks::store::NewEve
     new
 }
 
+/// What a `candidateDeleted` of opp-1 in the default account purges.
+fn opp_1() -> EventFilter {
+    EventFilter {
+        account: Some("default".into()),
+        opportunity: Some("opp-1".into()),
+        ..EventFilter::default()
+    }
+}
+
 pub async fn purging_an_opportunity_keeps_only_ids_and_times_of_its_events(store: Arc<dyn Store>) {
     let first = accept(&*store, about("default", "opp-1", 1)).await;
     let second = accept(&*store, about("default", "opp-1", 2)).await;
     let other = accept(&*store, about("default", "opp-2", 1)).await;
     let other_account = accept(&*store, about("acme", "opp-1", 1)).await;
 
-    let purged = store
-        .purge_opportunity("default", &OpportunityId::new("opp-1"), T0 + 1000)
-        .await
-        .unwrap();
+    let purged = store.purge_events(&opp_1(), T0 + 1000).await.unwrap();
 
     assert_eq!(purged, 2);
     for event in [&first, &second] {
@@ -63,10 +69,7 @@ pub async fn purging_an_opportunity_keeps_only_ids_and_times_of_its_events(store
         "the purged event's redelivery stores nothing again"
     );
     assert_eq!(
-        store
-            .purge_opportunity("default", &OpportunityId::new("opp-1"), T0 + 2000)
-            .await
-            .unwrap(),
+        store.purge_events(&opp_1(), T0 + 2000).await.unwrap(),
         0,
         "purging again changes nothing"
     );
