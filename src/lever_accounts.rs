@@ -123,7 +123,7 @@ impl Lookup for LeverAccounts {
 }
 
 /// Our two reason types from Lever's; an unknown type is neither.
-pub fn reason_type(lever: &ArchiveReasonType) -> Option<ReasonType> {
+fn reason_type(lever: &ArchiveReasonType) -> Option<ReasonType> {
     match lever {
         ArchiveReasonType::Hired => Some(ReasonType::Hired),
         ArchiveReasonType::NonHired => Some(ReasonType::NonHired),

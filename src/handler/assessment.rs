@@ -2,10 +2,9 @@
 //! opportunity enters the configured stage, once per person and assessment within a reuse
 //! window (someone who applies to two jobs is not tested twice).
 
-use super::background_check::writer;
 use super::lever_common::{
-    candidate_block, posting_block, read_opportunity, read_posting, settle, store_failure,
-    LeverDeps,
+    candidate_block, date_of, posting_block, read_opportunity, read_posting, settle, store_failure,
+    writer, LeverDeps,
 };
 use super::provider::{answer_id, Provider, ProviderConfig};
 use super::{async_trait, BoxError, Handler, HandlerContext, Outcome};
@@ -246,12 +245,6 @@ impl AssessmentHandler {
     }
 }
 
-/// `YYYY-MM-DD` (UTC) of a time in ms since the epoch.
-pub(super) fn date_of(millis: Millis) -> String {
-    let time = std::time::UNIX_EPOCH + Duration::from_millis(millis);
-    humantime::format_rfc3339(time).to_string()[..10].to_owned()
-}
-
 #[async_trait]
 impl Handler for AssessmentHandler {
     async fn handle(
@@ -269,16 +262,5 @@ impl Handler for AssessmentHandler {
             }
             Err(e) => Ok(Outcome::give_up(e.to_string())),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates_are_utc_days() {
-        assert_eq!(date_of(1_719_792_000_000), "2024-07-01");
-        assert_eq!(date_of(0), "1970-01-01");
     }
 }

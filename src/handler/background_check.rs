@@ -3,16 +3,13 @@
 
 use super::lever_common::{
     candidate_block, lever_failure, posting_block, read_opportunity, read_posting, settle,
-    store_failure, LeverDeps,
+    store_failure, writer, LeverDeps,
 };
 use super::provider::{answer_id, Provider, ProviderConfig};
-use super::write_back::WriteBack;
 use super::{async_trait, BoxError, Handler, HandlerContext, Outcome};
-use crate::config::ReasonType;
 use crate::document::EventDocument;
 use crate::event::{ArchiveChange, LeverEvent, StageChange};
 use crate::lever::LeverError;
-use crate::lever_accounts::{reason_type, AccountApi};
 use crate::store::now_millis;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -213,7 +210,7 @@ impl BackgroundCheckHandler {
                     .archive_reason(reason.as_str())
                     .await
                     .map_err(|e| lever_failure("looking up the archive reason", e))?;
-                if found.and_then(|r| reason_type(&r.r#type)) == Some(ReasonType::Hired) {
+                if found.is_some_and(|r| r.is_hired()) {
                     return Ok(Outcome::Done);
                 }
             }
@@ -255,15 +252,6 @@ impl BackgroundCheckHandler {
         }
         info!(event_id = %doc.id, opportunity = opportunity_id, check = %check_id, deleted, "background check cancelled");
         Ok(Outcome::Done)
-    }
-}
-
-/// A write-back for `api`'s account.
-pub(super) fn writer<'a>(deps: &'a LeverDeps, api: &'a AccountApi) -> WriteBack<'a> {
-    WriteBack {
-        store: &*deps.store,
-        client: &api.client,
-        perform_as: api.perform_as.as_deref(),
     }
 }
 

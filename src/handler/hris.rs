@@ -2,18 +2,16 @@
 //! record in an HRIS, one per contact, from the signed offer, posting, hiring manager and
 //! requisition.
 
-use super::assessment::date_of;
-use super::background_check::writer;
 use super::lever_common::{
-    lever_failure, posting_block, posting_id, read_opportunity, settle, store_failure, LeverDeps,
+    date_of, lever_failure, posting_block, posting_id, read_opportunity, settle, store_failure,
+    writer, LeverDeps,
 };
 use super::provider::{answer_id, Provider, ProviderConfig};
 use super::{async_trait, BoxError, Handler, HandlerContext, Outcome};
-use crate::config::ReasonType;
 use crate::document::EventDocument;
 use crate::event::LeverEvent;
 use crate::lever::{LeverClient, LeverError, Offer, Opportunity};
-use crate::lever_accounts::{reason_type, AccountApi};
+use crate::lever_accounts::AccountApi;
 use crate::store::now_millis;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -190,7 +188,7 @@ impl HrisHandler {
             .archive_reason(reason)
             .await
             .map_err(|e| lever_failure("looking up the archive reason", e))?;
-        Ok(found.and_then(|r| reason_type(&r.r#type)) == Some(ReasonType::Hired))
+        Ok(found.is_some_and(|r| r.is_hired()))
     }
 
     /// Everything the HRIS gets, gathered from the offer, posting, users and requisition.

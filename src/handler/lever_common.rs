@@ -1,12 +1,15 @@
 //! What the Lever-aware handlers share: their dependencies, the `candidate` and `posting`
 //! blocks of provider requests, and how Data API and store failures become outcomes.
 
+use super::write_back::WriteBack;
 use super::Outcome;
 use crate::lever::{LeverClient, LeverError, Opportunity, Posting};
 use crate::lever_accounts::{AccountApi, LeverAccounts};
+use crate::store::Millis;
 use crate::store::{Store, StoreError};
 use serde_json::{json, Value};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// The store and the accounts' Data API, for the Lever-aware handlers.
 #[derive(Clone)]
@@ -110,9 +113,35 @@ pub fn posting_block(posting: Option<&Posting>) -> Value {
     }
 }
 
+/// A write-back for `api`'s account.
+pub fn writer<'a>(deps: &'a LeverDeps, api: &'a AccountApi) -> WriteBack<'a> {
+    WriteBack {
+        store: &*deps.store,
+        client: &api.client,
+        perform_as: api.perform_as.as_deref(),
+    }
+}
+
+/// `YYYY-MM-DD` (UTC) of a time in ms since the epoch.
+pub fn date_of(millis: Millis) -> String {
+    let time = std::time::UNIX_EPOCH + Duration::from_millis(millis);
+    humantime::format_rfc3339(time).to_string()[..10].to_owned()
+}
+
 /// Runs a handler body written with `?` on outcomes: `Err(outcome)` ends it early.
 pub fn settle(result: Result<Outcome, Outcome>) -> Outcome {
     match result {
         Ok(outcome) | Err(outcome) => outcome,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_utc_days() {
+        assert_eq!(date_of(1_719_792_000_000), "2024-07-01");
+        assert_eq!(date_of(0), "1970-01-01");
     }
 }
