@@ -11,7 +11,7 @@ use crate::registered_tokens::RegisteredTokens;
 use crate::retention::Retention;
 use crate::route::Router;
 use crate::server::{self, IntakeState};
-use crate::store::{ReopeningStore, Store, StoreError};
+use crate::store::{PostgresStore, ReopeningStore, Store, StoreError};
 use actix_web::middleware::from_fn;
 use actix_web::{web, HttpServer};
 use std::net::TcpListener;
@@ -63,10 +63,11 @@ impl Stopper {
 }
 
 impl App {
-    /// Builds everything from `config`, on the sled store at `[storage] path`.
+    /// Builds everything from `config`: on PostgreSQL when `[storage] url` is set (its
+    /// migrations applied first), else on the sled store at `[storage] path`.
     pub async fn build(config: &Config, handlers: HandlerRegistry) -> Result<Self, AppError> {
-        let store = ReopeningStore::open(&config.storage.path)?;
-        Self::build_with_store(config, handlers, Arc::new(store)).await
+        let store = open_store(&config.storage).await?;
+        Self::build_with_store(config, handlers, store).await
     }
 
     /// Builds everything on a given store (tests use a temporary or failing one).
@@ -258,6 +259,24 @@ impl App {
         }
         info!("stopped cleanly");
         Ok(())
+    }
+}
+
+/// The store `[storage]` configures: PostgreSQL when `url` is set, else sled at `path`.
+pub async fn open_store(
+    storage: &crate::config::StorageConfig,
+) -> Result<Arc<dyn Store>, StoreError> {
+    match &storage.url {
+        Some(url) => {
+            let store = PostgresStore::connect(url, storage.pool_size).await?;
+            info!(
+                url = %crate::store::postgres::redact_url(url),
+                pool_size = storage.pool_size,
+                "storage: PostgreSQL, migrations applied"
+            );
+            Ok(Arc::new(store))
+        }
+        None => Ok(Arc::new(ReopeningStore::open(&storage.path)?)),
     }
 }
 

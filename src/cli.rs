@@ -1,10 +1,11 @@
-//! The command line: `serve`, `check-config`, `send`, `bench`, `webhooks`, `fake-lever`, and
-//! `events` and `dead-letters` over the admin API,
+//! The command line: `serve`, `check-config`, `migrate`, `send`, `bench`, `webhooks`,
+//! `fake-lever`, and `events` and `dead-letters` over the admin API,
 //! callable from a user's own binary through [`main_with`] so Rust plugins get the whole CLI for free.
 
 pub mod admin;
 pub mod bench;
 pub mod fake_lever;
+pub mod migrate;
 pub mod send;
 pub mod webhooks;
 
@@ -44,6 +45,8 @@ pub enum Command {
         #[arg(long, short, env = "LEVER_HOOKS_CONFIG")]
         config: PathBuf,
     },
+    /// Apply the PostgreSQL schema migrations (`[storage] url`) and list them.
+    Migrate(migrate::MigrateArgs),
     /// Sign a realistic Lever delivery the way Lever does and POST it.
     Send(Box<send::SendArgs>),
     /// Measure intake throughput and latency against the framework's own ceiling.
@@ -122,6 +125,7 @@ async fn run(cli: Cli, plugins: HandlerRegistry) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::from(1))
             }
         },
+        Command::Migrate(args) => migrate::run(args, &mut std::io::stdout().lock()).await,
         Command::Send(args) => send::run(*args).await,
         Command::Bench(args) => bench::run(args).await,
         Command::Webhooks(args) => webhooks::run(args).await,

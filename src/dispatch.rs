@@ -13,8 +13,8 @@ use crate::metrics::{ATTEMPTS, DEAD_LETTERS, HANDLER_SECONDS, JOBS_CREATED, QUEU
 use crate::route::{order_key, Facts, Needs, Router};
 use crate::store::now_millis;
 use crate::store::{
-    Attempt, AttemptOutcome, ClaimedJob, EventFilter, NewJob, NextStep, Routing, Store, StoreError,
-    StoredEvent,
+    Attempt, AttemptOutcome, Change, ClaimedJob, EventFilter, NewJob, NextStep, Routing, Store,
+    StoreError, StoredEvent,
 };
 use futures_util::FutureExt;
 use std::panic::AssertUnwindSafe;
@@ -52,7 +52,8 @@ pub struct Dispatcher {
     lookup: Arc<dyn Lookup>,
     dispatch: DispatchConfig,
     retry: RetryConfig,
-    /// Rung by intake when an event was stored.
+    /// Rung by intake when an event was stored. (Other instances sharing the store are
+    /// heard through [`Store::changed`].)
     route_wake: Arc<Notify>,
     /// Rung when jobs were created or finished.
     work_wake: Arc<Notify>,
@@ -129,6 +130,7 @@ impl Dispatcher {
             if let Some(pause) = pause {
                 tokio::select! {
                     _ = self.route_wake.notified() => {}
+                    _ = self.store.changed(Change::Events) => {}
                     _ = tokio::time::sleep(pause) => {}
                     _ = stop.changed() => {}
                 }
@@ -305,6 +307,8 @@ impl Dispatcher {
             let sleep = self.sleep_until_due().await;
             tokio::select! {
                 _ = self.work_wake.notified() => {}
+                // Another instance stored, finished or replayed jobs (a shared store only).
+                _ = self.store.changed(Change::Jobs) => {}
                 _ = tokio::time::sleep(sleep) => {}
                 _ = stop.changed() => {}
             }

@@ -7,7 +7,8 @@
 //! - [`envelope`] parses a delivery's body without losing the signed bytes;
 //! - [`signature`] checks Lever's HMAC (pure);
 //! - [`intake`] decides what a delivery is (accept, test, reject) before anything is stored;
-//! - [`store`] keeps events and jobs durably ([`store::SledStore`] by default), deduplicated;
+//! - [`store`] keeps events and jobs durably ([`store::SledStore`] by default,
+//!   [`store::PostgresStore`] for several instances), deduplicated;
 //! - [`event`] decodes `data` into typed [`LeverEvent`]s;
 //! - [`route`] matches events to handlers from `[[routes]]` (pure), with stage names and
 //!   archive reason types from [`lookup`];

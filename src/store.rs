@@ -12,12 +12,17 @@
 //!   string keys, for what handlers and the Lever client must remember across restarts
 //!   (rotated OAuth tokens, registered signing tokens, write-backs done, one check per
 //!   opportunity).
+//!
+//! Two backends: [`SledStore`] (embedded, one process) and [`PostgresStore`] (one database
+//! shared by several instances).
 
+pub mod postgres;
 pub mod query;
 pub mod reopening;
 pub mod sled_store;
 mod types;
 
+pub use postgres::PostgresStore;
 pub use query::{EventFilter, EventPage, EventStatus, EventView};
 pub use reopening::ReopeningStore;
 pub use sled_store::SledStore;
@@ -42,6 +47,15 @@ pub enum StoreError {
     /// The store is shutting down and takes no more writes.
     #[error("store is closed")]
     Closed,
+}
+
+/// What another process may have changed, for [`Store::changed`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// Events were stored: the router has work.
+    Events,
+    /// Jobs were created, finished, replayed or retried: the workers may have work.
+    Jobs,
 }
 
 /// A durable home for events and jobs.
@@ -99,6 +113,14 @@ pub trait Store: Send + Sync + 'static {
     async fn due_count(&self, now: Millis) -> Result<Option<usize>, StoreError> {
         let _ = now;
         Ok(None)
+    }
+
+    /// Resolves when another process sharing this store reports a [`Change`] of `kind`
+    /// (the dispatcher waits on it next to its in-process wake-ups). A wake-up may be
+    /// spurious. A store only one process uses never resolves it, which is the default.
+    async fn changed(&self, kind: Change) {
+        let _ = kind;
+        std::future::pending::<()>().await
     }
 
     /// One stored event.

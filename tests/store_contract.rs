@@ -1,5 +1,9 @@
 //! Runs the `Store` contract (`tests/contract/`) against every backend, plus the checks
-//! only a backend with a folder on disk can make (durability across a reopen).
+//! only a backend with a folder on disk can make (durability across a reopen) and those
+//! only a shared database can make (two instances racing on one PostgreSQL).
+//!
+//! The PostgreSQL tests need `LEVER_HOOKS_TEST_DATABASE_URL`; without it each says it was
+//! skipped (see README "PostgreSQL").
 //!
 //! To add a backend, see the header of `tests/contract/mod.rs`.
 
@@ -18,6 +22,32 @@ mod sled {
 
     contract::store_contract!(temporary);
 }
+
+mod postgres {
+    use super::*;
+
+    async fn fresh() -> Option<Arc<dyn Store>> {
+        contract::pg::fresh_store().await
+    }
+
+    contract::store_contract!(optional fresh);
+
+    /// Always runs, so `cargo test` says whether the PostgreSQL suite ran, even when test
+    /// output is captured.
+    #[test]
+    fn postgres_suite_status() {
+        use std::io::Write;
+        let line = match contract::pg::url() {
+            Some(_) => "PostgreSQL suite: running against LEVER_HOOKS_TEST_DATABASE_URL".to_owned(),
+            None => contract::pg::SKIPPED.to_owned(),
+        };
+        // Straight to the process's stderr: the test harness captures only print macros.
+        let _ = writeln!(std::io::stderr().lock(), "\n{line}");
+    }
+}
+
+#[path = "store_contract/postgres_shared.rs"]
+mod postgres_shared;
 
 /// A store reopened on the same folder, as after a restart or crash.
 mod sled_on_disk {

@@ -38,7 +38,8 @@ pub struct Target {
 pub enum WebhooksCommand {
     /// Create one webhook per event pointing at URL, and store each signing token.
     ///
-    /// Run it while lever-hooks is stopped: the embedded store allows one process.
+    /// With the embedded store, run it while lever-hooks is stopped (sled allows one
+    /// process); with PostgreSQL, any time.
     Register {
         /// The config and account.
         #[command(flatten)]
@@ -98,7 +99,13 @@ async fn open(target: &Target) -> anyhow::Result<(Arc<dyn Store>, LeverClient)> 
             target.account
         );
     }
-    let store: Arc<dyn Store> = Arc::new(open_store(&config.storage.path).await?);
+    let store: Arc<dyn Store> = match &config.storage.url {
+        // PostgreSQL is shared: this works while instances are serving from it.
+        Some(_) => crate::app::open_store(&config.storage)
+            .await
+            .context("opening the PostgreSQL store")?,
+        None => Arc::new(open_store(&config.storage.path).await?),
+    };
     let accounts = LeverAccounts::from_config(&config, store.clone())?;
     let client = accounts
         .get(&target.account)

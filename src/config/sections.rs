@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 /// `[storage]`: where events and jobs live.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StorageConfig {
     /// Folder of the embedded sled store (relative to the working directory).
@@ -23,9 +23,31 @@ pub struct StorageConfig {
     /// How often the retention task looks for events to delete.
     #[serde(deserialize_with = "duration::deserialize")]
     pub prune_every: Duration,
-    /// A PostgreSQL URL, for several instances (not in this version yet).
+    /// A `postgres://` URL: PostgreSQL instead of sled, for several instances sharing one
+    /// database. Never logged with its password.
     pub url: Option<String>,
+    /// Most connections this instance opens to PostgreSQL (`url` only).
+    pub pool_size: u32,
 }
+
+impl std::fmt::Debug for StorageConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StorageConfig")
+            .field("path", &self.path)
+            .field("retention", &self.retention)
+            .field("prune_every", &self.prune_every)
+            .field(
+                "url",
+                &self.url.as_deref().map(crate::store::postgres::redact_url),
+            )
+            .field("pool_size", &self.pool_size)
+            .finish()
+    }
+}
+
+/// Most connections `[storage] pool_size` allows (PostgreSQL's default limit is 100 for
+/// every client together).
+pub const MAX_POOL_SIZE: u32 = 1_000;
 
 impl Default for StorageConfig {
     fn default() -> Self {
@@ -34,6 +56,7 @@ impl Default for StorageConfig {
             retention: Duration::from_secs(30 * 86_400),
             prune_every: Duration::from_secs(3_600),
             url: None,
+            pool_size: crate::store::postgres::DEFAULT_POOL_SIZE,
         }
     }
 }
@@ -50,6 +73,17 @@ impl StorageConfig {
             problems.push(ConfigProblem::new(
                 "storage.prune_every",
                 "must be at least 1s",
+            ));
+        }
+        if let Some(url) = &self.url {
+            if let Err(message) = crate::store::postgres::parse_url(url) {
+                problems.push(ConfigProblem::new("storage.url", message));
+            }
+        }
+        if !(1..=MAX_POOL_SIZE).contains(&self.pool_size) {
+            problems.push(ConfigProblem::new(
+                "storage.pool_size",
+                format!("must be between 1 and {MAX_POOL_SIZE}"),
             ));
         }
     }

@@ -612,3 +612,35 @@ fn an_alert_naming_a_missing_handler_is_reported_at_its_key() {
         ]
     );
 }
+
+#[test]
+fn a_postgres_url_and_pool_size_are_read_and_checked_at_their_keys() {
+    let text = format!(
+        "{LEVER}[storage]\nurl = \"postgres://hooks:${{PGPASS}}@db:5432/hooks\"\npool_size = 25\n"
+    );
+    let lookup = |name: &str| (name == "PGPASS").then(|| "s3cret".to_owned());
+    let config = Config::parse(&text, Path::new("."), &lookup, &[]).unwrap();
+    assert_eq!(
+        config.storage.url.as_deref(),
+        Some("postgres://hooks:s3cret@db:5432/hooks"),
+        "${{VAR}} works in the url like in every other key"
+    );
+    assert_eq!(config.storage.pool_size, 25);
+    let shown = format!("{:?}", config.storage);
+    assert!(
+        !shown.contains("s3cret"),
+        "the password never shows: {shown}"
+    );
+    assert!(shown.contains("hooks:***@db"), "{shown}");
+
+    assert_eq!(parse(LEVER).unwrap().storage.pool_size, 10, "the default");
+
+    let text = format!("{LEVER}[storage]\nurl = \"mysql://u:hunter2@db/x\"\npool_size = 0\n");
+    let found = problems(&text);
+    let paths: Vec<&str> = found.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(paths, ["storage.url", "storage.pool_size"]);
+    assert!(
+        found.iter().all(|p| !p.message.contains("hunter2")),
+        "{found:?}"
+    );
+}

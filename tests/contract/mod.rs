@@ -6,7 +6,9 @@
 //!
 //! # Adding a backend
 //!
-//! In `tests/store_contract.rs`, add a module with an async factory and one macro call:
+//! In `tests/store_contract.rs`, add a module with an async factory and one macro call
+//! (`store_contract!(optional fresh)` when the factory returns an `Option`, `None` meaning
+//! "no server here, skip"; see the PostgreSQL module):
 //!
 //! ```ignore
 //! mod postgres {
@@ -29,16 +31,25 @@ pub mod claim;
 pub mod finish;
 pub mod fixtures;
 pub mod ingest;
+pub mod pg;
 pub mod purge;
 pub mod records;
 pub mod routing;
 
 /// Defines one `#[tokio::test]` per contract test, each on a store from `$factory`
-/// (an `async fn() -> Arc<dyn Store>`).
+/// (an `async fn() -> Arc<dyn Store>`). With `optional`, the factory returns an
+/// `Option<Arc<dyn Store>>`, and each test says it was skipped when it gives `None` (a
+/// backend whose server is not available here).
 #[allow(unused_macros)] // Test binaries that only use the fixtures.
 macro_rules! store_contract {
+    (optional $factory:path) => {
+        $crate::contract::store_contract!(@list { $factory().await });
+    };
     ($factory:path) => {
-        $crate::contract::store_contract!(@tests $factory;
+        $crate::contract::store_contract!(@list { Some($factory().await) });
+    };
+    (@list $make:block) => {
+        $crate::contract::store_contract!(@tests $make;
             ingest::an_accepted_event_reads_back_exactly_as_given,
             ingest::the_same_dedupe_key_with_a_new_token_is_a_duplicate_of_the_first_event,
             ingest::the_same_token_with_the_same_content_is_a_duplicate,
@@ -79,11 +90,15 @@ macro_rules! store_contract {
             records::records_lists_by_prefix_in_key_order_and_delete_removes,
         );
     };
-    (@tests $factory:path; $($module:ident :: $name:ident),* $(,)?) => {
+    (@tests $make:block; $($module:ident :: $name:ident),* $(,)?) => {
         $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $name() {
-                $crate::contract::$module::$name($factory().await).await;
+                let Some(store) = ($make) else {
+                    eprintln!("{}", $crate::contract::pg::SKIPPED);
+                    return;
+                };
+                $crate::contract::$module::$name(store).await;
             }
         )*
     };

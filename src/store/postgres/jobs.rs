@@ -1,0 +1,117 @@
+//! Routing stored events into jobs, and recording attempts.
+
+use super::rows::{event_from, state_name, EVENT_COLUMNS};
+use super::{backend, corrupt, ms, PostgresStore};
+use crate::document::idempotency_key;
+use crate::store::{Attempt, Change, JobId, JobState, NextStep, Routing, StoreError, StoredEvent};
+use sqlx::PgPool;
+
+pub(super) async fn unrouted(pool: &PgPool, limit: usize) -> Result<Vec<StoredEvent>, StoreError> {
+    sqlx::query(&format!(
+        "SELECT {EVENT_COLUMNS} FROM events e WHERE NOT e.routed ORDER BY e.seq LIMIT $1"
+    ))
+    .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+    .fetch_all(pool)
+    .await
+    .map_err(backend)?
+    .iter()
+    .map(|row| event_from(row).map(|(event, _)| event))
+    .collect()
+}
+
+/// Creates the jobs and marks the events routed in one transaction. Two instances routing
+/// the same event at once create its jobs once (the job id is the primary key).
+pub(super) async fn route(store: &PostgresStore, routed: Vec<Routing>) -> Result<(), StoreError> {
+    if routed.is_empty() {
+        return Ok(());
+    }
+    let mut columns = JobColumns::default();
+    let mut events = Vec::with_capacity(routed.len());
+    for Routing { event, seq, jobs } in routed {
+        for job in jobs {
+            columns.id.push(idempotency_key(&event, &job.handler));
+            columns.event_id.push(event.to_string());
+            columns.event_seq.push(ms(seq));
+            columns.handler.push(job.handler);
+            columns.order_key.push(job.order_key);
+            columns.next_at.push(ms(job.run_at));
+        }
+        events.push(event.to_string());
+    }
+    let mut tx = store.pool.begin().await.map_err(backend)?;
+    let created = sqlx::query(
+        "INSERT INTO jobs (id, event_id, event_seq, handler, order_key, state, next_at) \
+         SELECT id, event_id, event_seq, handler, order_key, 'pending', next_at \
+         FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::bigint[]) \
+             AS t(id, event_id, event_seq, handler, order_key, next_at) \
+         ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(&columns.id)
+    .bind(&columns.event_id)
+    .bind(&columns.event_seq)
+    .bind(&columns.handler)
+    .bind(&columns.order_key)
+    .bind(&columns.next_at)
+    .execute(&mut *tx)
+    .await
+    .map_err(backend)?
+    .rows_affected();
+    sqlx::query("UPDATE events SET routed = TRUE WHERE id = ANY($1) AND NOT routed")
+        .bind(&events)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+    if created > 0 {
+        store.announce(&mut tx, Change::Jobs).await?;
+    }
+    tx.commit().await.map_err(backend)
+}
+
+/// The new jobs of one `route` call, column by column (for one `UNNEST` insert).
+#[derive(Default)]
+struct JobColumns {
+    id: Vec<String>,
+    event_id: Vec<String>,
+    event_seq: Vec<i64>,
+    handler: Vec<String>,
+    order_key: Vec<Option<String>>,
+    next_at: Vec<i64>,
+}
+
+/// Appends the attempt and moves the job on in one statement. Two workers finishing the
+/// same job at once (a lease ran out) both append: the second update waits for the first
+/// row lock and then appends to the row as the first left it.
+pub(super) async fn finish_attempt(
+    store: &PostgresStore,
+    job: &JobId,
+    attempt: Attempt,
+    next: NextStep,
+) -> Result<(), StoreError> {
+    let (state, next_at) = match next {
+        NextStep::Done => (JobState::Done, None),
+        NextStep::Dead => (JobState::Dead, None),
+        NextStep::RetryAt(at) => (JobState::Pending, Some(ms(at))),
+    };
+    let attempt = serde_json::to_value(vec![attempt]).map_err(corrupt)?;
+    let mut tx = store.pool.begin().await.map_err(backend)?;
+    let order_key: Option<Option<String>> = sqlx::query_scalar(
+        "UPDATE jobs SET attempts = attempts || $2, lease_until = NULL, state = $3, \
+             next_at = COALESCE($4, next_at) \
+         WHERE id = $1 RETURNING order_key",
+    )
+    .bind(job)
+    .bind(attempt)
+    .bind(state_name(state))
+    .bind(next_at)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(backend)?;
+    let Some(order_key) = order_key else {
+        return Err(corrupt(format!("finishing unknown job {job}")));
+    };
+    // The next job of its order key may now run, maybe on another instance.
+    if order_key.is_some() {
+        store.announce(&mut tx, Change::Jobs).await?;
+    }
+    tx.commit().await.map_err(backend)
+}
