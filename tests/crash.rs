@@ -4,11 +4,13 @@
 //! and its handler job runs; no job runs twice except those in flight at the kill, and
 //! those again with the same idempotency key. Three kill points.
 
-use lever_hooks::sample::{random_token, signed_body, SampleEvent};
+mod spawned;
+
 use serde_json::Value;
+use spawned::{free_port, start, wait_listening};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -18,23 +20,11 @@ const DELIVERIES: usize = 2_000;
 const CONNECTIONS: usize = 32;
 const WORKERS: usize = 8;
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn write_config(dir: &Path, port: u16) -> std::path::PathBuf {
-    let script = dir.join("record.sh");
-    std::fs::write(
-        &script,
+    spawned::write_script(
+        &dir.join("record.sh"),
         "#!/bin/sh\nprintf '%s\\n' \"$LEVER_HOOKS_IDEMPOTENCY_KEY\" >> \"$RUNS\"\n",
-    )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    );
     let config = dir.join("lever-hooks.toml");
     std::fs::write(
         &config,
@@ -69,44 +59,8 @@ handler = "record"
     config
 }
 
-fn start(config: &Path) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_lever-hooks"))
-        .args(["serve", "--config"])
-        .arg(config)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the binary starts")
-}
-
-async fn wait_listening(port: u16) {
-    for _ in 0..500 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("lever-hooks never listened on {port}");
-}
-
 fn bodies() -> Vec<Vec<u8>> {
-    let now = lever_hooks::store::now_millis();
-    (0..DELIVERIES)
-        .map(|_| {
-            let sample = SampleEvent::new("candidateStageChange");
-            signed_body(
-                TOKEN,
-                &sample.event,
-                &sample.data(now),
-                now,
-                &random_token(),
-            )
-        })
-        .collect()
+    spawned::signed_bodies(TOKEN, DELIVERIES, |_, _| {})
 }
 
 /// Sends every body once over `CONNECTIONS` connections; returns the 200 answers by body
