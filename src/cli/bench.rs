@@ -3,6 +3,11 @@
 //!
 //! Both servers run in this process on their own threads and runtime; the load generator
 //! runs on the CLI's runtime. Every request body is built and signed before timing starts.
+//!
+//! With `--database-url`, lever-hooks stores into PostgreSQL (a schema of its own, dropped
+//! afterwards) instead of a temporary sled folder, and `--instances 2` starts two
+//! instances on that one database, with the load spread over both as a load balancer
+//! would.
 
 use crate::config::Config;
 use crate::handler::HandlerRegistry;
@@ -36,6 +41,16 @@ pub struct BenchArgs {
     /// HTTP worker threads of both servers (default: one per core).
     #[arg(long)]
     pub workers: Option<usize>,
+    /// Store into this PostgreSQL database (in a temporary schema) instead of sled.
+    #[arg(long, env = "LEVER_HOOKS_BENCH_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// lever-hooks instances sharing the database, each with its own pool, the load
+    /// spread evenly (needs --database-url above 1).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=8))]
+    pub instances: u64,
+    /// Connections per instance to PostgreSQL.
+    #[arg(long, default_value_t = crate::store::postgres::DEFAULT_POOL_SIZE)]
+    pub pool_size: u32,
 }
 
 /// Latency and throughput of one run.
@@ -80,23 +95,106 @@ impl RunStats {
     }
 }
 
-/// The two servers under test, each on its own thread.
+/// The servers under test (lever-hooks instances and the ceiling), each on its own thread.
 struct Servers {
-    ours: String,
+    ours: Vec<String>,
     ceiling: String,
+    running: Vec<Running>,
     _store_dir: tempfile::TempDir,
 }
 
-fn start_servers(workers: usize) -> anyhow::Result<Servers> {
+/// A lever-hooks instance's thread and the handle that stops it.
+struct Running {
+    stopper: crate::app::Stopper,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Servers {
+    /// Stops every instance and waits for it (before the bench schema is dropped).
+    fn stop(self) {
+        for running in &self.running {
+            running.stopper.stop();
+        }
+        for running in self.running {
+            let _ = running.thread.join();
+        }
+    }
+}
+
+/// Where the instances store: a sled folder, or a PostgreSQL URL (already in the bench's
+/// own schema) and pool size.
+enum Storage {
+    Sled,
+    Postgres { url: String, pool_size: u32 },
+}
+
+fn start_servers(workers: usize, instances: u64, storage: &Storage) -> anyhow::Result<Servers> {
     let store_dir = tempfile::tempdir().context("creating a temporary store folder")?;
+    let storage_section = match storage {
+        Storage::Sled => format!("path = \"{}\"", store_dir.path().join("data").display()),
+        Storage::Postgres { url, pool_size } => {
+            format!("url = \"{url}\"\npool_size = {pool_size}")
+        }
+    };
     let config_text = format!(
-        "[server]\nlisten = \"127.0.0.1:0\"\nworkers = {workers}\n[storage]\npath = \"{}\"\n[lever]\nsigning_tokens = {{ default = [\"{SIGNING_TOKEN}\"] }}\n",
-        store_dir.path().join("data").display()
+        "[server]\nlisten = \"127.0.0.1:0\"\nworkers = {workers}\n[storage]\n{storage_section}\n[lever]\nsigning_tokens = {{ default = [\"{SIGNING_TOKEN}\"] }}\n",
     );
     let config = Config::parse(&config_text, Path::new("."), &|_| None, &[])
         .map_err(|e| anyhow::anyhow!("bench config: {e}"))?;
+    let mut ours = Vec::new();
+    let mut running = Vec::new();
+    for _ in 1..instances {
+        let (url, instance) = start_instance(config.clone())?;
+        ours.push(url);
+        running.push(instance);
+    }
+    let ((first, ceiling), instance) = start_with_ceiling(config, workers)?;
+    ours.insert(0, first);
+    running.push(instance);
+    Ok(Servers {
+        ours,
+        ceiling,
+        running,
+        _store_dir: store_dir,
+    })
+}
+
+/// One more lever-hooks instance on its own thread; its intake URL.
+fn start_instance(config: Config) -> anyhow::Result<(String, Running)> {
     let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
+    let thread = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("server runtime");
+        runtime.block_on(async move {
+            match App::build(&config, HandlerRegistry::new()).await {
+                Ok(app) => {
+                    let url = format!("http://127.0.0.1:{}/webhooks/lever", app.port());
+                    let _ = ready_tx.send(Ok((url, app.stopper())));
+                    let _ = app.run_until_stopped().await;
+                }
+                Err(e) => {
+                    let _ = ready_tx.send(Err(e.to_string()));
+                }
+            }
+        });
+    });
+    let (url, stopper) = ready_rx
+        .recv()
+        .context("a bench instance did not start")?
+        .map_err(|e| anyhow::anyhow!(e))?;
+    Ok((url, Running { stopper, thread }))
+}
+
+/// The first lever-hooks instance and the ceiling server, on one thread.
+fn start_with_ceiling(
+    config: Config,
+    workers: usize,
+) -> anyhow::Result<((String, String), Running)> {
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    let thread = std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -121,19 +219,15 @@ fn start_servers(workers: usize) -> anyhow::Result<Servers> {
                     return;
                 }
             };
-            let _ = ready_tx.send(Ok((ours, ceiling)));
+            let _ = ready_tx.send(Ok(((ours, ceiling), app.stopper())));
             let _ = app.run_until_stopped().await;
         });
     });
-    let (ours, ceiling) = ready_rx
+    let (urls, stopper) = ready_rx
         .recv()
         .context("the bench servers did not start")?
         .map_err(|e| anyhow::anyhow!(e))?;
-    Ok(Servers {
-        ours,
-        ceiling,
-        _store_dir: store_dir,
-    })
+    Ok((urls, Running { stopper, thread }))
 }
 
 /// An actix-web endpoint that reads the body and answers 200: the framework's ceiling.
@@ -190,8 +284,9 @@ async fn post(client: &reqwest::Client, url: &str, body: Vec<u8>) -> bool {
     }
 }
 
-/// Sends every body over `connections` concurrent keep-alive connections, as fast as answers come.
-pub async fn closed_loop(url: &str, bodies: Vec<Vec<u8>>, connections: u64) -> RunStats {
+/// Sends every body over `connections` concurrent keep-alive connections, as fast as
+/// answers come; connection `i` talks to `urls[i % urls.len()]`.
+pub async fn closed_loop(urls: &[String], bodies: Vec<Vec<u8>>, connections: u64) -> RunStats {
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(connections as usize)
         .build()
@@ -200,8 +295,8 @@ pub async fn closed_loop(url: &str, bodies: Vec<Vec<u8>>, connections: u64) -> R
     let queue = Arc::new(std::sync::Mutex::new(bodies));
     let started = Instant::now();
     let mut tasks = Vec::new();
-    for _ in 0..connections {
-        let (client, queue, url) = (client.clone(), queue.clone(), url.to_owned());
+    for i in 0..connections as usize {
+        let (client, queue, url) = (client.clone(), queue.clone(), urls[i % urls.len()].clone());
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             let mut ok = 0u64;
@@ -235,8 +330,9 @@ pub async fn closed_loop(url: &str, bodies: Vec<Vec<u8>>, connections: u64) -> R
 
 /// Sends at a fixed `rate` for `duration` (open loop). Latency counts from each request's
 /// scheduled time, not from when it was actually sent, so a stalled server cannot hide
-/// its stall by slowing the sender down (no coordinated omission).
-pub async fn paced(url: &str, rate: u64, duration: Duration) -> RunStats {
+/// its stall by slowing the sender down (no coordinated omission). Request `i` goes to
+/// `urls[i % urls.len()]`.
+pub async fn paced(urls: &[String], rate: u64, duration: Duration) -> RunStats {
     let count = (rate as f64 * duration.as_secs_f64()).ceil() as u64;
     let bodies = bodies(count);
     let client = reqwest::Client::new();
@@ -246,7 +342,7 @@ pub async fn paced(url: &str, rate: u64, duration: Duration) -> RunStats {
     for (i, body) in bodies.into_iter().enumerate() {
         let scheduled = started + interval * i as u32;
         tokio::time::sleep_until(scheduled).await;
-        let (client, url) = (client.clone(), url.to_owned());
+        let (client, url) = (client.clone(), urls[i % urls.len()].clone());
         tasks.push(tokio::spawn(async move {
             let ok = post(&client, &url, body).await;
             (ok, scheduled.elapsed())
@@ -280,10 +376,46 @@ fn header() -> String {
 pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let workers = args.workers.unwrap_or(cores);
-    let servers = start_servers(workers)?;
-    println!("lever-hooks bench: {cores} cores; {workers} HTTP workers per server; client in the same process");
+    if args.instances > 1 && args.database_url.is_none() {
+        bail!("--instances above 1 needs --database-url: sled allows one process per store");
+    }
+    let schema = match &args.database_url {
+        Some(url) => Some(BenchSchema::create(url).await?),
+        None => None,
+    };
+    let storage = match &schema {
+        Some(schema) => Storage::Postgres {
+            url: schema.url.clone(),
+            pool_size: args.pool_size,
+        },
+        None => Storage::Sled,
+    };
+    let result = measure(&args, workers, cores, &storage).await;
+    if let Some(schema) = schema {
+        schema.drop().await;
+    }
+    result
+}
+
+async fn measure(
+    args: &BenchArgs,
+    workers: usize,
+    cores: usize,
+    storage: &Storage,
+) -> anyhow::Result<ExitCode> {
+    let servers = start_servers(workers, args.instances, storage)?;
+    let stored_in = match storage {
+        Storage::Sled => "sled".to_owned(),
+        Storage::Postgres { pool_size, .. } => format!(
+            "PostgreSQL, {} instance{} with {pool_size} connections each",
+            args.instances,
+            if args.instances == 1 { "" } else { "s" }
+        ),
+    };
+    println!("lever-hooks bench: {cores} cores; {workers} HTTP workers per server; storage: {stored_in}; client in the same process");
+    let ceiling_url = std::slice::from_ref(&servers.ceiling);
     // A short warm-up so connection setup is not measured.
-    let _ = closed_loop(&servers.ceiling, bodies(200), args.connections).await;
+    let _ = closed_loop(ceiling_url, bodies(200), args.connections).await;
     let _ = closed_loop(&servers.ours, bodies(200), args.connections).await;
     // The paced run goes first: it measures the steady state, not the background work
     // (dedupe indexing, routing) a closed-loop burst leaves behind.
@@ -306,7 +438,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         "closed loop: {} distinct signed deliveries over {} connections, each target",
         args.requests, args.connections
     );
-    let ceiling = closed_loop(&servers.ceiling, bodies(args.requests), args.connections).await;
+    let ceiling = closed_loop(ceiling_url, bodies(args.requests), args.connections).await;
     let ours = closed_loop(&servers.ours, bodies(args.requests), args.connections).await;
     println!("{}", header());
     println!("{}", ceiling.row("actix-web ceiling"));
@@ -316,8 +448,50 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         100.0 * ours.per_second() / ceiling.per_second()
     );
     errors += ours.sent - ours.ok + ceiling.sent - ceiling.ok;
+    tokio::task::spawn_blocking(move || servers.stop())
+        .await
+        .context("stopping the bench servers")?;
     if errors > 0 {
         bail!("{errors} deliveries were not answered 200 accepted");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The bench's own schema in the database, so its rows never mix with anything else's.
+struct BenchSchema {
+    admin: sqlx::PgPool,
+    name: String,
+    /// The URL with `search_path` set to the schema.
+    url: String,
+}
+
+impl BenchSchema {
+    async fn create(url: &str) -> anyhow::Result<Self> {
+        let options = crate::store::postgres::parse_url(url)
+            .map_err(|e| anyhow::anyhow!("--database-url: {e}"))?;
+        let admin = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await
+            .map_err(|e| anyhow::anyhow!("connecting to --database-url: {e}"))?;
+        let name = format!("bench_{}", uuid::Uuid::now_v7().simple());
+        sqlx::query(&format!("CREATE SCHEMA {name}"))
+            .execute(&admin)
+            .await
+            .context("creating the bench schema")?;
+        let url = crate::store::postgres::url_with_schema(url, &name);
+        Ok(Self { admin, name, url })
+    }
+
+    async fn drop(self) {
+        let dropped = sqlx::query(&format!("DROP SCHEMA {} CASCADE", self.name))
+            .execute(&self.admin)
+            .await;
+        if let Err(e) = dropped {
+            eprintln!(
+                "warning: could not drop the bench schema {}: {e}",
+                self.name
+            );
+        }
+    }
 }

@@ -89,6 +89,12 @@ pub fn parse_url(url: &str) -> Result<PgConnectOptions, String> {
         })
 }
 
+/// `url` with every connection's `search_path` set to `schema` (libpq's `options`).
+pub fn url_with_schema(url: &str, schema: &str) -> String {
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}options=-c%20search_path%3D{schema}")
+}
+
 /// `url` with its password replaced by `***`, for logs.
 pub fn redact_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {

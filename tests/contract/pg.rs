@@ -23,8 +23,7 @@ pub fn url() -> Option<String> {
 
 /// `url` with every connection's `search_path` set to `schema`.
 pub fn url_in_schema(url: &str, schema: &str) -> String {
-    let separator = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{separator}options=-c%20search_path%3D{schema}")
+    lever_hooks::store::postgres::url_with_schema(url, schema)
 }
 
 /// Creates an empty schema with a unique name and returns the name.

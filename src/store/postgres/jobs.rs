@@ -78,7 +78,8 @@ struct JobColumns {
     next_at: Vec<i64>,
 }
 
-/// Appends the attempt and moves the job on in one statement. Two workers finishing the
+/// Appends the attempt and moves the job on in one statement (`fetch_all` returns after
+/// its implicit commit). Two workers finishing the
 /// same job at once (a lease ran out) both append: the second update waits for the first
 /// row lock and then appends to the row as the first left it.
 pub(super) async fn finish_attempt(
@@ -93,25 +94,26 @@ pub(super) async fn finish_attempt(
         NextStep::RetryAt(at) => (JobState::Pending, Some(ms(at))),
     };
     let attempt = serde_json::to_value(vec![attempt]).map_err(corrupt)?;
-    let mut tx = store.pool.begin().await.map_err(backend)?;
-    let order_key: Option<Option<String>> = sqlx::query_scalar(
-        "UPDATE jobs SET attempts = attempts || $2, lease_until = NULL, state = $3, \
-             next_at = COALESCE($4, next_at) \
-         WHERE id = $1 RETURNING order_key",
+    // One statement, one transaction: the update, and when the job has an order key (its
+    // successor may now run, maybe on another instance), the announcement.
+    let found: Vec<(i64, i64)> = sqlx::query_as(
+        "WITH finished AS ( \
+             UPDATE jobs SET attempts = attempts || $2, lease_until = NULL, state = $3, \
+                 next_at = COALESCE($4, next_at) \
+             WHERE id = $1 RETURNING order_key) \
+         SELECT (SELECT count(*) FROM finished), \
+             (SELECT count(pg_notify($5, 'jobs')) FROM finished WHERE order_key IS NOT NULL)",
     )
     .bind(job)
     .bind(attempt)
     .bind(state_name(state))
     .bind(next_at)
-    .fetch_optional(&mut *tx)
+    .bind(&*store.channel)
+    .fetch_all(&store.pool)
     .await
     .map_err(backend)?;
-    let Some(order_key) = order_key else {
+    if found.first().map_or(0, |(n, _)| *n) == 0 {
         return Err(corrupt(format!("finishing unknown job {job}")));
-    };
-    // The next job of its order key may now run, maybe on another instance.
-    if order_key.is_some() {
-        store.announce(&mut tx, Change::Jobs).await?;
     }
-    tx.commit().await.map_err(backend)
+    Ok(())
 }
