@@ -31,6 +31,9 @@ const STORE_ERROR_PAUSE: Duration = Duration::from_secs(1);
 const ROUTE_BATCH: usize = 256;
 /// Pause before routing again events whose lookups failed (the Data API was down).
 const LOOKUP_RETRY_PAUSE: Duration = Duration::from_secs(5);
+/// How long a router keeps the events it took (a store shared by several instances hands
+/// them to another router after this, e.g. when this instance died).
+const ROUTE_LEASE: Duration = Duration::from_secs(10);
 /// How often at most the workers count due jobs for [`QUEUE_DEPTH`].
 const QUEUE_DEPTH_EVERY: Duration = Duration::from_secs(1);
 
@@ -140,8 +143,11 @@ impl Dispatcher {
 
     /// Routes one batch of stored events.
     pub async fn route_pending(&self) -> Result<RoutedBatch, StoreError> {
-        let events = self.store.unrouted(ROUTE_BATCH).await?;
         let run_at = now_millis();
+        let events = self
+            .store
+            .take_unrouted(ROUTE_BATCH, run_at, ROUTE_LEASE)
+            .await?;
         let mut routed = Vec::with_capacity(events.len());
         let mut waiting = 0;
         for event in &events {

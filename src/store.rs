@@ -82,6 +82,21 @@ pub trait Store: Send + Sync + 'static {
     /// Up to `limit` stored events not routed yet, oldest first.
     async fn unrouted(&self, limit: usize) -> Result<Vec<StoredEvent>, StoreError>;
 
+    /// Like [`unrouted`](Store::unrouted), for a router about to route them: a store that
+    /// several processes share hands each event to one router at a time, until
+    /// `now + lease` (then it goes to whoever asks next), so instances do not route the
+    /// same events twice. A store only one process uses needs no lease: the default is
+    /// [`unrouted`](Store::unrouted).
+    async fn take_unrouted(
+        &self,
+        limit: usize,
+        now: Millis,
+        lease: Duration,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let _ = (now, lease);
+        self.unrouted(limit).await
+    }
+
     /// Creates each event's jobs and marks the events routed, atomically. Routing an event
     /// again creates nothing new.
     async fn route(&self, routed: Vec<Routing>) -> Result<(), StoreError>;

@@ -239,6 +239,15 @@ impl Store for PostgresStore {
         jobs::unrouted(&self.pool, limit).await
     }
 
+    async fn take_unrouted(
+        &self,
+        limit: usize,
+        now: Millis,
+        lease: Duration,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        jobs::take_unrouted(&self.pool, limit, now, lease).await
+    }
+
     async fn route(&self, routed: Vec<Routing>) -> Result<(), StoreError> {
         jobs::route(self, routed).await
     }

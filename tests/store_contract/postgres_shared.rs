@@ -279,3 +279,44 @@ async fn migrating_again_applies_nothing() {
     assert!(again.iter().all(|m| !m.applied_now), "{again:?}");
     let _store = pg::store_in(&url, &schema).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_routers_never_take_the_same_event_until_its_lease_runs_out() {
+    let Some((a, b)) = two_instances().await else {
+        return;
+    };
+    let mut stored = HashSet::new();
+    for _ in 0..10 {
+        stored.insert(accept(&*a, fresh_delivery(Some("opp-1"))).await.id);
+    }
+    let lease = Duration::from_secs(10);
+
+    let (x, y) = tokio::join!(a.take_unrouted(6, T0, lease), b.take_unrouted(6, T0, lease));
+    let (x, y) = (x.unwrap(), y.unwrap());
+    let taken: HashSet<_> = x.iter().chain(&y).map(|e| e.id.clone()).collect();
+    assert_eq!(
+        taken.len(),
+        x.len() + y.len(),
+        "an event went to both routers"
+    );
+    assert_eq!(taken, stored, "together they took every event");
+    assert!(x.windows(2).all(|w| w[0].seq < w[1].seq), "oldest first");
+    assert!(
+        a.take_unrouted(100, T0 + 1, lease)
+            .await
+            .unwrap()
+            .is_empty(),
+        "all are leased"
+    );
+    assert_eq!(
+        a.unrouted(100).await.unwrap().len(),
+        10,
+        "unrouted still lists them: they are not routed yet"
+    );
+    let expired = T0 + lease.as_millis() as u64;
+    assert_eq!(
+        b.take_unrouted(100, expired, lease).await.unwrap().len(),
+        10,
+        "a dead router's events go to another once its lease runs out"
+    );
+}

@@ -3,8 +3,11 @@
 use super::rows::{event_from, state_name, EVENT_COLUMNS};
 use super::{backend, corrupt, ms, PostgresStore};
 use crate::document::idempotency_key;
-use crate::store::{Attempt, Change, JobId, JobState, NextStep, Routing, StoreError, StoredEvent};
+use crate::store::{
+    Attempt, Change, JobId, JobState, Millis, NextStep, Routing, StoreError, StoredEvent,
+};
 use sqlx::PgPool;
+use std::time::Duration;
 
 pub(super) async fn unrouted(pool: &PgPool, limit: usize) -> Result<Vec<StoredEvent>, StoreError> {
     sqlx::query(&format!(
@@ -17,6 +20,35 @@ pub(super) async fn unrouted(pool: &PgPool, limit: usize) -> Result<Vec<StoredEv
     .iter()
     .map(|row| event_from(row).map(|(event, _)| event))
     .collect()
+}
+
+/// Leases up to `limit` unrouted events to this router until `now + lease`, oldest first,
+/// skipping those another router holds (or is leasing right now).
+pub(super) async fn take_unrouted(
+    pool: &PgPool,
+    limit: usize,
+    now: Millis,
+    lease: Duration,
+) -> Result<Vec<StoredEvent>, StoreError> {
+    let until = ms(now.saturating_add(lease.as_millis() as Millis));
+    let mut events = sqlx::query(&format!(
+        "UPDATE events e SET route_lease_until = $3 FROM ( \
+             SELECT seq FROM events \
+             WHERE NOT routed AND (route_lease_until IS NULL OR route_lease_until <= $1) \
+             ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED) AS taken \
+         WHERE e.seq = taken.seq RETURNING {EVENT_COLUMNS}"
+    ))
+    .bind(ms(now))
+    .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+    .bind(until)
+    .fetch_all(pool)
+    .await
+    .map_err(backend)?
+    .iter()
+    .map(|row| event_from(row).map(|(event, _)| event))
+    .collect::<Result<Vec<_>, _>>()?;
+    events.sort_by_key(|e| e.seq);
+    Ok(events)
 }
 
 /// Creates the jobs and marks the events routed in one transaction. Two instances routing
