@@ -1,7 +1,7 @@
 //! Two `lever-hooks serve` processes on one PostgreSQL database, as behind a load
 //! balancer: 2,000 distinct signed deliveries split between them (every tenth sent to
 //! both at once), 100 opportunities shared by all, and one instance killed with SIGKILL
-//! halfway. Lever's retries of what the dead instance did not answer go to the other one.
+//! halfway, while one of its handler runs is in flight. Lever's retries of what the dead instance did not answer go to the other one.
 //!
 //! Afterwards: every delivery was answered 200 by someone, each stored once (sent to both:
 //! one `accepted`, one `duplicate` with the same id); every event's job completed exactly
@@ -21,7 +21,7 @@ use spawned::{free_port, start, wait_listening};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::Child;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -37,7 +37,7 @@ const RECORD: &str = r#"#!/bin/sh
 doc=$(cat)
 opp=$(printf '%s' "$doc" | grep -o '"opportunityId":"[^"]*"' | head -n 1 | cut -d'"' -f4)
 printf 'start %s %s %s\n' "$INSTANCE" "$opp" "$LEVER_HOOKS_IDEMPOTENCY_KEY" >> "$RUNS"
-sleep 0.02
+sleep 0.05
 printf 'end %s %s %s\n' "$INSTANCE" "$opp" "$LEVER_HOOKS_IDEMPOTENCY_KEY" >> "$RUNS"
 "#;
 
@@ -106,26 +106,49 @@ async fn post(http: &reqwest::Client, port: u16, body: &[u8]) -> Option<Value> {
 /// Answers by body index: which instance answered and what.
 type Answers = BTreeMap<usize, Vec<(usize, Value)>>;
 
+/// Kills `victim` (instance `a`) once `KILL_AT` deliveries were accepted and, as the log
+/// shows, while one of its handler runs is in flight, so a lease must be taken over.
+async fn kill_mid_run(dir: PathBuf, accepted: Arc<AtomicUsize>, victim: Arc<Mutex<Child>>) {
+    while accepted.load(Ordering::SeqCst) < KILL_AT {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let mut open = HashSet::new();
+        for run in runs(&dir).into_iter().filter(|r| r.instance == "a") {
+            if run.start {
+                open.insert(run.key);
+            } else {
+                open.remove(&run.key);
+            }
+        }
+        if !open.is_empty() || Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    victim.lock().unwrap().kill().expect("SIGKILL");
+}
+
 /// Sends every body to its targets; whatever instance 0 does not answer (it is killed
-/// after `KILL_AT` acceptances) is sent again to instance 1, as Lever retries.
+/// mid-run, see [`kill_mid_run`]) is sent again to instance 1, as Lever retries.
 async fn send_all(
     ports: [u16; 2],
     bodies: Arc<Vec<Vec<u8>>>,
+    dir: &Path,
     victim: Arc<Mutex<Child>>,
 ) -> Answers {
     let next = Arc::new(AtomicUsize::new(0));
     let accepted = Arc::new(AtomicUsize::new(0));
-    let killed = Arc::new(AtomicBool::new(false));
     let answers: Arc<Mutex<Answers>> = Arc::default();
+    let killer = tokio::spawn(kill_mid_run(dir.to_owned(), accepted.clone(), victim));
     let tasks: Vec<_> = (0..CONNECTIONS)
         .map(|_| {
-            let (next, accepted, killed, answers, bodies, victim) = (
+            let (next, accepted, answers, bodies) = (
                 next.clone(),
                 accepted.clone(),
-                killed.clone(),
                 answers.clone(),
                 bodies.clone(),
-                victim.clone(),
             );
             tokio::spawn(async move {
                 let http = reqwest::Client::builder()
@@ -156,10 +179,7 @@ async fn send_all(
                     let got = futures_util::future::join_all(sends).await;
                     for (_, answer) in &got {
                         if answer["status"] == "accepted" {
-                            let count = accepted.fetch_add(1, Ordering::SeqCst) + 1;
-                            if count >= KILL_AT && !killed.swap(true, Ordering::SeqCst) {
-                                victim.lock().unwrap().kill().expect("SIGKILL");
-                            }
+                            accepted.fetch_add(1, Ordering::SeqCst);
                         }
                     }
                     answers.lock().unwrap().insert(i, got);
@@ -170,6 +190,7 @@ async fn send_all(
     for task in tasks {
         task.await.unwrap();
     }
+    killer.await.unwrap();
     Arc::try_unwrap(answers).unwrap().into_inner().unwrap()
 }
 
@@ -225,7 +246,7 @@ async fn two_instances_share_the_work_and_survive_losing_one() {
     let mut b = start(&configs[1]);
     wait_listening(ports[1]).await;
 
-    let answers = send_all(ports, bodies.clone(), a.clone()).await;
+    let answers = send_all(ports, bodies.clone(), dir.path(), a.clone()).await;
     let _ = a.lock().unwrap().wait();
 
     // Every delivery answered and stored once; sent to both, one stored it.
