@@ -1,6 +1,7 @@
 //! The admin listener against a running app: probes and metrics without a token, the REST
 //! API behind it (events, one event's attempts, replay, dead letters and their retry,
-//! purge, OpenAPI), and clear JSON errors.
+//! purge, OpenAPI), and clear JSON errors. Each runs on sled and on PostgreSQL (when
+//! `LEVER_HOOKS_TEST_DATABASE_URL` is set).
 
 #[path = "../api/helpers.rs"]
 #[allow(dead_code)]
@@ -93,8 +94,7 @@ async fn deliver_and_finish(app: &TestApp, opportunity: &str) -> String {
     id
 }
 
-#[tokio::test]
-async fn probes_and_metrics_need_no_token_and_the_api_does() {
+pub async fn probes_and_metrics_need_no_token_and_the_api_does() {
     let switch = Switch::default();
     let app = start(&switch).await;
     deliver_and_finish(&app, "opp-1").await;
@@ -131,8 +131,7 @@ async fn probes_and_metrics_need_no_token_and_the_api_does() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn events_list_in_pages_and_one_event_shows_its_attempts() {
+pub async fn events_list_in_pages_and_one_event_shows_its_attempts() {
     let switch = Switch::default();
     let app = start(&switch).await;
     let first = deliver_and_finish(&app, "opp-1").await;
@@ -169,8 +168,7 @@ async fn events_list_in_pages_and_one_event_shows_its_attempts() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn a_dead_letter_is_listed_with_its_error_and_a_retry_keeps_counting_attempts() {
+pub async fn a_dead_letter_is_listed_with_its_error_and_a_retry_keeps_counting_attempts() {
     let switch = Switch::default();
     switch.failing.store(true, Ordering::SeqCst);
     let app = start(&switch).await;
@@ -218,8 +216,7 @@ async fn a_dead_letter_is_listed_with_its_error_and_a_retry_keeps_counting_attem
     app.stop().await;
 }
 
-#[tokio::test]
-async fn replay_runs_an_event_again_and_purge_leaves_tombstones() {
+pub async fn replay_runs_an_event_again_and_purge_leaves_tombstones() {
     let switch = Switch::default();
     let app = start(&switch).await;
     let id = deliver_and_finish(&app, "opp-1").await;
@@ -256,8 +253,7 @@ async fn replay_runs_an_event_again_and_purge_leaves_tombstones() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn bad_requests_get_clear_json_errors_and_the_openapi_document_is_served() {
+pub async fn bad_requests_get_clear_json_errors_and_the_openapi_document_is_served() {
     let switch = Switch::default();
     let app = start(&switch).await;
     for (path, needle) in [
@@ -293,3 +289,11 @@ async fn bad_requests_get_clear_json_errors_and_the_openapi_document_is_served()
     }
     app.stop().await;
 }
+
+helpers::on_both_stores!(
+    probes_and_metrics_need_no_token_and_the_api_does,
+    events_list_in_pages_and_one_event_shows_its_attempts,
+    a_dead_letter_is_listed_with_its_error_and_a_retry_keeps_counting_attempts,
+    replay_runs_an_event_again_and_purge_leaves_tombstones,
+    bad_requests_get_clear_json_errors_and_the_openapi_document_is_served,
+);

@@ -15,8 +15,7 @@ fn route_all_to(handler: &str) -> String {
 }
 
 /// Jobs of one opportunity and handler run one at a time, in the order the events were stored.
-#[tokio::test]
-async fn one_opportunitys_jobs_run_one_at_a_time_in_store_order() {
+pub async fn one_opportunitys_jobs_run_one_at_a_time_in_store_order() {
     let (recorder, mut seen) = Recorder::new(Script::Sleep(30));
     let app = spawn_app(
         &route_all_to("slow"),
@@ -45,8 +44,7 @@ async fn one_opportunitys_jobs_run_one_at_a_time_in_store_order() {
 }
 
 /// Different opportunities run in parallel (up to `[dispatch] workers`).
-#[tokio::test]
-async fn different_opportunities_run_in_parallel() {
+pub async fn different_opportunities_run_in_parallel() {
     let (recorder, mut seen) = Recorder::new(Script::Sleep(300));
     let app = spawn_app(
         &route_all_to("slow"),
@@ -68,8 +66,7 @@ async fn different_opportunities_run_in_parallel() {
 }
 
 /// A failing handler is retried with backoff until it succeeds; every attempt is recorded.
-#[tokio::test]
-async fn a_failing_handler_is_retried_until_it_succeeds() {
+pub async fn a_failing_handler_is_retried_until_it_succeeds() {
     let (recorder, mut seen) = Recorder::new(Script::FailTimes(2));
     let app = spawn_app(
         &route_all_to("flaky"),
@@ -112,8 +109,7 @@ async fn a_failing_handler_is_retried_until_it_succeeds() {
 }
 
 /// After `max_attempts` failures the job is a dead letter, and later jobs of the opportunity still run.
-#[tokio::test]
-async fn a_dead_letter_is_kept_and_does_not_block_later_jobs() {
+pub async fn a_dead_letter_is_kept_and_does_not_block_later_jobs() {
     let (recorder, mut seen) = Recorder::new(Script::FailTimes(100));
     let app = spawn_app(
         &route_all_to("broken"),
@@ -150,8 +146,7 @@ async fn a_dead_letter_is_kept_and_does_not_block_later_jobs() {
 }
 
 /// A handler that gives up makes a dead letter at once, with its reason.
-#[tokio::test]
-async fn giving_up_makes_a_dead_letter_after_one_attempt() {
+pub async fn giving_up_makes_a_dead_letter_after_one_attempt() {
     let (recorder, mut seen) = Recorder::new(Script::GiveUp);
     let app = spawn_app(
         &route_all_to("strict"),
@@ -182,8 +177,7 @@ async fn giving_up_makes_a_dead_letter_after_one_attempt() {
 }
 
 /// A handler can ask for a specific delay before the retry.
-#[tokio::test]
-async fn a_handler_chosen_delay_is_honoured() {
+pub async fn a_handler_chosen_delay_is_honoured() {
     let (recorder, mut seen) = Recorder::new(Script::RetryAfterOnce(40));
     // max_backoff is 50ms in the test config, so 40ms stands as asked.
     let app = spawn_app(
@@ -213,8 +207,7 @@ async fn a_handler_chosen_delay_is_honoured() {
 }
 
 /// Every matching handler gets its own job with its own idempotency key.
-#[tokio::test]
-async fn each_matching_handler_gets_one_job() {
+pub async fn each_matching_handler_gets_one_job() {
     let (a, mut seen_a) = Recorder::new(Script::Succeed);
     let (b, mut seen_b) = Recorder::new(Script::Succeed);
     let routes = format!("{}{}", route_all_to("a"), route_all_to("b"));
@@ -239,8 +232,7 @@ async fn each_matching_handler_gets_one_job() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn a_deleted_opportunity_leaves_only_tombstones_of_its_events() {
+pub async fn a_deleted_opportunity_leaves_only_tombstones_of_its_events() {
     let app = spawn_app("", HandlerRegistry::new()).await;
     let now = now();
     let with_personal_data = serde_json::json!({
@@ -278,3 +270,14 @@ async fn a_deleted_opportunity_leaves_only_tombstones_of_its_events() {
     );
     app.stop().await;
 }
+
+crate::helpers::on_both_stores!(
+    one_opportunitys_jobs_run_one_at_a_time_in_store_order,
+    different_opportunities_run_in_parallel,
+    a_failing_handler_is_retried_until_it_succeeds,
+    a_dead_letter_is_kept_and_does_not_block_later_jobs,
+    giving_up_makes_a_dead_letter_after_one_attempt,
+    a_handler_chosen_delay_is_honoured,
+    each_matching_handler_gets_one_job,
+    a_deleted_opportunity_leaves_only_tombstones_of_its_events,
+);

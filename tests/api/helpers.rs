@@ -5,8 +5,8 @@ use lever_hooks::handler::async_trait;
 use lever_hooks::handler::{BoxError, Handler, HandlerContext, HandlerRegistry, Outcome};
 use lever_hooks::sample::{random_token, signed_body, SampleEvent};
 use lever_hooks::store::{
-    Attempt, ClaimedJob, IngestOutcome, Job, JobId, Millis, NewEvent, NextStep, Routing, SledStore,
-    Store, StoreError, StoredEvent,
+    Attempt, Change, ClaimedJob, IngestOutcome, Job, JobId, Millis, NewEvent, NextStep,
+    PostgresStore, Routing, SledStore, Store, StoreError, StoredEvent,
 };
 use lever_hooks::{App, Config, EventDocument};
 use serde_json::Value;
@@ -56,9 +56,81 @@ max_backoff = "50ms"
     )
 }
 
-/// Spawns the app with `plugins` and the given extra config on a temporary store.
+/// Defines `sled::NAME` and `postgres::NAME` tests for each `pub async fn NAME()` listed,
+/// running it with [`helpers::spawn_app`] on that store.
+#[allow(unused_macros)] // Used by the binaries that run tests on both stores.
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {
+        mod sled {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name().await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    $crate::helpers::on_postgres(super::$name()).await
+                }
+            )*
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use on_both_stores;
+
+tokio::task_local! {
+    /// Set (to the test database's URL) while a test runs on PostgreSQL: see
+    /// [`on_postgres`].
+    static ON_POSTGRES: String;
+}
+
+/// The test database (see README "PostgreSQL"), when `LEVER_HOOKS_TEST_DATABASE_URL` is set.
+#[allow(dead_code)] // Used by the binaries that run tests on both stores.
+pub fn postgres_url() -> Option<String> {
+    std::env::var("LEVER_HOOKS_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+/// Runs `test` with every [`spawn_app`] in it on PostgreSQL (a fresh schema each), or
+/// says it was skipped when no test database is configured.
+#[allow(dead_code)] // Used by the binaries that run tests on both stores.
+pub async fn on_postgres(test: impl std::future::Future<Output = ()>) {
+    let Some(url) = postgres_url() else {
+        eprintln!("skipped: PostgreSQL suite needs LEVER_HOOKS_TEST_DATABASE_URL (see README \"PostgreSQL\")");
+        return;
+    };
+    ON_POSTGRES.scope(url, test).await
+}
+
+/// An empty PostgreSQL store in a schema of its own.
+async fn postgres_store(url: &str) -> Arc<dyn Store> {
+    let schema = format!("t_{}", uuid::Uuid::now_v7().simple());
+    let admin = sqlx::PgPool::connect(url).await.expect("the test database");
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&admin)
+        .await
+        .expect("creating a test schema");
+    admin.close().await;
+    let url = lever_hooks::store::postgres::url_with_schema(url, &schema);
+    Arc::new(
+        PostgresStore::connect(&url, 4)
+            .await
+            .expect("the test store"),
+    )
+}
+
+/// Spawns the app with `plugins` and the given extra config on a temporary store: sled,
+/// or PostgreSQL inside [`on_postgres`].
 pub async fn spawn_app(extra: &str, plugins: HandlerRegistry) -> TestApp {
-    let store: Arc<dyn Store> = Arc::new(SledStore::temporary().expect("temporary store"));
+    let store: Arc<dyn Store> = match ON_POSTGRES.try_with(|url| url.clone()) {
+        Ok(url) => postgres_store(&url).await,
+        Err(_) => Arc::new(SledStore::temporary().expect("temporary store")),
+    };
     spawn_app_on(extra, plugins, store).await
 }
 
@@ -308,6 +380,17 @@ impl Store for CountingStore {
     }
     async fn unrouted(&self, limit: usize) -> Result<Vec<StoredEvent>, StoreError> {
         self.inner.unrouted(limit).await
+    }
+    async fn take_unrouted(
+        &self,
+        limit: usize,
+        now: Millis,
+        lease: Duration,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        self.inner.take_unrouted(limit, now, lease).await
+    }
+    async fn changed(&self, kind: Change) {
+        self.inner.changed(kind).await
     }
     async fn route(&self, routed: Vec<Routing>) -> Result<(), StoreError> {
         self.inner.route(routed).await

@@ -51,8 +51,7 @@ impl Harness {
 }
 
 /// A valid, new event is stored, answered `accepted` with its id, and dispatched.
-#[tokio::test]
-async fn a_valid_new_event_is_accepted_stored_and_dispatched() {
+pub async fn a_valid_new_event_is_accepted_stored_and_dispatched() {
     let mut h = harness().await;
     let sample = SampleEvent::new("candidateHired");
     let (status, answer) = h.app.deliver(delivery(&sample)).await;
@@ -78,8 +77,7 @@ async fn a_valid_new_event_is_accepted_stored_and_dispatched() {
 }
 
 /// The same delivery again (a Lever retry) is answered `duplicate` with the first id and not dispatched again.
-#[tokio::test]
-async fn the_same_event_again_is_a_duplicate_and_not_dispatched_twice() {
+pub async fn the_same_event_again_is_a_duplicate_and_not_dispatched_twice() {
     let mut h = harness().await;
     let body = delivery(&SampleEvent::new("candidateStageChange"));
     let (_, first) = h.app.deliver(body.clone()).await;
@@ -94,8 +92,7 @@ async fn the_same_event_again_is_a_duplicate_and_not_dispatched_twice() {
 }
 
 /// A rerun carrying a fresh token but the same content is a duplicate too.
-#[tokio::test]
-async fn a_rerun_with_a_new_token_and_the_same_content_is_a_duplicate() {
+pub async fn a_rerun_with_a_new_token_and_the_same_content_is_a_duplicate() {
     let h = harness().await;
     let data = SampleEvent::new("candidateHired").data(now());
     let at = now();
@@ -125,8 +122,7 @@ async fn a_rerun_with_a_new_token_and_the_same_content_is_a_duplicate() {
 }
 
 /// Lever's settings-page test (`data` is `{}`) gets 200 `test` and is neither stored nor dispatched.
-#[tokio::test]
-async fn the_settings_page_test_is_answered_but_not_stored() {
+pub async fn the_settings_page_test_is_answered_but_not_stored() {
     let mut h = harness().await;
     let body = signed_body(
         SIGNING_TOKEN,
@@ -142,8 +138,7 @@ async fn the_settings_page_test_is_answered_but_not_stored() {
 }
 
 /// An event type we do not know is accepted and goes only to `*` routes.
-#[tokio::test]
-async fn an_unknown_event_type_is_accepted_and_only_reaches_star_routes() {
+pub async fn an_unknown_event_type_is_accepted_and_only_reaches_star_routes() {
     let mut h = harness().await;
     let (status, answer) = h
         .app
@@ -157,8 +152,7 @@ async fn an_unknown_event_type_is_accepted_and_only_reaches_star_routes() {
 }
 
 /// Missing, non-hex and wrong signatures are 401 and change nothing.
-#[tokio::test]
-async fn bad_or_missing_signatures_are_401_and_change_nothing() {
+pub async fn bad_or_missing_signatures_are_401_and_change_nothing() {
     let mut h = harness().await;
     let data = SampleEvent::new("candidateHired").data(now());
     let good: serde_json::Value = serde_json::from_slice(&signed_body(
@@ -212,8 +206,7 @@ async fn bad_or_missing_signatures_are_401_and_change_nothing() {
 }
 
 /// A token used before, now with different data (a replay with altered content), is 401.
-#[tokio::test]
-async fn a_reused_token_with_different_content_is_401() {
+pub async fn a_reused_token_with_different_content_is_401() {
     let mut h = harness().await;
     let at = now();
     let original = SampleEvent::new("candidateStageChange");
@@ -250,8 +243,7 @@ async fn a_reused_token_with_different_content_is_401() {
 }
 
 /// `triggeredAt` older than `max_age` or more than five minutes ahead is 401.
-#[tokio::test]
-async fn timestamps_outside_the_window_are_401() {
+pub async fn timestamps_outside_the_window_are_401() {
     let mut h = harness().await;
     let data = SampleEvent::new("candidateHired").data(now());
     let sixteen_days = 16 * 86_400_000;
@@ -293,8 +285,7 @@ async fn timestamps_outside_the_window_are_401() {
 }
 
 /// Bodies that are not a well-formed delivery are 400, before any signature check.
-#[tokio::test]
-async fn malformed_bodies_are_400_and_change_nothing() {
+pub async fn malformed_bodies_are_400_and_change_nothing() {
     let mut h = harness().await;
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("not json", b"hello".to_vec()),
@@ -339,8 +330,7 @@ async fn malformed_bodies_are_400_and_change_nothing() {
 }
 
 /// A body over `max_body_bytes` is 413, announced by Content-Length or sent chunked.
-#[tokio::test]
-async fn oversized_bodies_are_413_without_being_read_in_full() {
+pub async fn oversized_bodies_are_413_without_being_read_in_full() {
     let mut h = harness().await;
     let big = vec![b' '; 300 * 1024];
     assert_eq!(h.app.deliver(big).await.0, 413);
@@ -394,8 +384,7 @@ async fn oversized_bodies_are_413_without_being_read_in_full() {
 }
 
 /// A path naming an account that is not configured is 404; a configured one verifies with its own token.
-#[tokio::test]
-async fn accounts_are_told_apart_by_path() {
+pub async fn accounts_are_told_apart_by_path() {
     let mut h = harness().await;
     let sample = SampleEvent::new("candidateHired");
     let (status, answer) = h.app.post("/webhooks/lever/nope", delivery(&sample)).await;
@@ -446,8 +435,7 @@ async fn a_store_failure_is_503_and_intake_resumes_when_it_recovers() {
 }
 
 /// Other methods on the webhook path are 405, other paths 404, both with JSON errors.
-#[tokio::test]
-async fn other_methods_and_paths_get_json_errors() {
+pub async fn other_methods_and_paths_get_json_errors() {
     let h = harness().await;
     let get = h
         .app
@@ -472,8 +460,7 @@ async fn other_methods_and_paths_get_json_errors() {
 
 /// The checks run in design.md's order: an oversized body for an unknown account is 413, a
 /// malformed body for an unknown account is 404, a malformed unsigned body is 400.
-#[tokio::test]
-async fn checks_run_in_the_documented_order() {
+pub async fn checks_run_in_the_documented_order() {
     let h = harness().await;
     assert_eq!(
         h.app
@@ -507,3 +494,19 @@ async fn checks_run_in_the_documented_order() {
     assert_eq!(h.app.deliver(old).await.1["error"], "invalid signature");
     h.app.stop().await;
 }
+
+crate::helpers::on_both_stores!(
+    a_valid_new_event_is_accepted_stored_and_dispatched,
+    the_same_event_again_is_a_duplicate_and_not_dispatched_twice,
+    a_rerun_with_a_new_token_and_the_same_content_is_a_duplicate,
+    the_settings_page_test_is_answered_but_not_stored,
+    an_unknown_event_type_is_accepted_and_only_reaches_star_routes,
+    bad_or_missing_signatures_are_401_and_change_nothing,
+    a_reused_token_with_different_content_is_401,
+    timestamps_outside_the_window_are_401,
+    malformed_bodies_are_400_and_change_nothing,
+    oversized_bodies_are_413_without_being_read_in_full,
+    accounts_are_told_apart_by_path,
+    other_methods_and_paths_get_json_errors,
+    checks_run_in_the_documented_order,
+);
