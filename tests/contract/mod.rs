@@ -6,20 +6,23 @@
 //!
 //! # Adding a backend
 //!
-//! In `tests/store_contract.rs`, add a module with an async factory and one macro call
-//! (`store_contract!(optional fresh)` when the factory returns an `Option`, `None` meaning
-//! "no server here, skip"; see the PostgreSQL module):
+//! In `tests/store_contract.rs`, add a module with an async factory and one macro call:
 //!
 //! ```ignore
-//! mod postgres {
+//! mod mystore {
 //!     use super::*;
 //!     async fn fresh() -> Arc<dyn Store> {
-//!         // An empty store no other test shares (e.g. a fresh schema per call).
-//!         Arc::new(PostgresStore::connect(&std::env::var("DATABASE_URL").unwrap()).await.unwrap())
+//!         // An empty store no other test shares.
+//!         Arc::new(MyStore::temporary().await.unwrap())
 //!     }
 //!     contract::store_contract!(fresh);
 //! }
 //! ```
+//!
+//! A backend that needs a server gives `store_contract!(optional fresh)` a factory
+//! returning `Option<Arc<dyn Store>>`; `None` (no server configured here) makes each test
+//! say it was skipped. The PostgreSQL module does that, with a fresh schema per store
+//! (`pg.rs`).
 //!
 //! The factory must return an empty store isolated from every other test, because tests
 //! run in parallel and some count everything unrouted or claimable.
