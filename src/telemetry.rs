@@ -12,9 +12,14 @@ pub enum LogFormat {
     Json,
 }
 
+/// What is logged when `RUST_LOG` is not set: `info`, but PostgreSQL's notices (such as
+/// "relation already exists, skipping" from every start's migration check) only from `warn`.
+pub const DEFAULT_FILTER: &str = "info,sqlx::postgres::notice=warn";
+
 /// Installs the global subscriber once; later calls do nothing.
 pub fn init(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -22,4 +27,17 @@ pub fn init(format: LogFormat) {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_filter_parses_and_quiets_postgres_notices_below_warn() {
+        let filter = EnvFilter::try_new(DEFAULT_FILTER).expect("a valid filter");
+        let text = filter.to_string();
+        assert!(text.contains("sqlx::postgres::notice=warn"), "{text}");
+        assert!(text.split(',').any(|d| d == "info"), "{text}");
+    }
 }
