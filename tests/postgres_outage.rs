@@ -1,8 +1,9 @@
 //! PostgreSQL going away under a running lever-hooks: the app reaches the database through
 //! a TCP proxy that the test switches off (every open connection dropped, new ones
-//! refused) and on again. During the outage intake answers 503 within the pool's acquire
-//! timeout and stores nothing; afterwards intake and the dispatcher resume without a
-//! restart, and every delivery answered 200 is stored exactly once.
+//! refused) and on again, or that lets one connection go silent mid-call (no answer and
+//! no reset, as in a network partition). Intake answers 503 within the store's deadlines
+//! and stores nothing it did not answer 200 for; afterwards intake and the dispatcher
+//! resume without a restart, and every delivery answered 200 is stored exactly once.
 //!
 //! Needs `LEVER_HOOKS_TEST_DATABASE_URL` (see README "PostgreSQL"); skipped without it.
 
@@ -13,28 +14,41 @@ mod helpers;
 #[allow(dead_code)]
 mod pg;
 
-use helpers::{delivery, event_id, eventually, spawn_app_on, Recorder, Script, TestApp};
+use helpers::{
+    delivery, event_id, eventually, now, spawn_app_on, Recorded, Recorder, Script, TestApp,
+    SIGNING_TOKEN,
+};
 use lever_hooks::handler::HandlerRegistry;
-use lever_hooks::sample::SampleEvent;
+use lever_hooks::sample::{random_token, signed_body, SampleEvent};
 use lever_hooks::store::postgres::parse_url;
 use lever_hooks::store::PostgresStore;
+use sqlx::postgres::PgSslMode;
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
 /// The pool's acquire timeout (`ACQUIRE_TIMEOUT` in `src/store/postgres.rs`): the longest
 /// a caller should wait for a connection before the store gives up.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
-/// Slack on top of [`ACQUIRE_TIMEOUT`] for a refused request's whole round trip.
+/// The store's deadline for one call (`CALL_TIMEOUT` in `src/store/postgres.rs`): the
+/// longest a call on a connection gone silent may wait.
+const CALL_TIMEOUT: Duration = Duration::from_secs(10);
+/// Slack on top of those timeouts for a request's whole round trip.
 const SLACK: Duration = Duration::from_secs(2);
+
+/// Bytes that, when a client sends them, make its connection go silent (see
+/// [`Proxy::go_silent_on`]); taken when they spring.
+type Trap = Arc<Mutex<Option<Vec<u8>>>>;
 
 /// A TCP proxy in front of PostgreSQL that can be switched off and on.
 struct Proxy {
     port: u16,
     up: watch::Sender<bool>,
+    trap: Trap,
 }
 
 impl Proxy {
@@ -43,8 +57,20 @@ impl Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let (up, state) = watch::channel(true);
-        tokio::spawn(serve(listener, port, target, state));
-        Self { port, up }
+        let trap = Trap::default();
+        tokio::spawn(serve(listener, port, target, state, trap.clone()));
+        Self { port, up, trap }
+    }
+
+    /// The next connection whose client sends `marker` goes silent: those bytes and
+    /// everything after are not forwarded, and neither side is closed.
+    fn go_silent_on(&self, marker: &[u8]) {
+        *self.trap.lock().unwrap() = Some(marker.to_vec());
+    }
+
+    /// Whether a connection went silent since [`go_silent_on`](Self::go_silent_on).
+    fn went_silent(&self) -> bool {
+        self.trap.lock().unwrap().is_none()
     }
 
     /// Drops every open connection and refuses new ones (the port is closed).
@@ -64,13 +90,14 @@ async fn serve(
     port: u16,
     target: SocketAddr,
     mut state: watch::Receiver<bool>,
+    trap: Trap,
 ) {
     let forwarders = state.clone();
     loop {
         let went_down = tokio::select! {
             accepted = listener.accept() => {
                 if let Ok((client, _)) = accepted {
-                    tokio::spawn(forward(client, target, forwarders.clone()));
+                    tokio::spawn(forward(client, target, forwarders.clone(), trap.clone()));
                 }
                 false
             }
@@ -102,15 +129,51 @@ async fn rebind(port: u16) -> TcpListener {
     panic!("the proxy could not listen on {port} again");
 }
 
-/// Copies both ways until either side closes or the proxy goes down, then drops both.
-async fn forward(mut client: TcpStream, target: SocketAddr, mut state: watch::Receiver<bool>) {
-    let Ok(mut server) = TcpStream::connect(target).await else {
+/// Copies both ways until either side closes or the proxy goes down, then drops both; a
+/// client chunk holding the trap's bytes stops the copying but keeps both sockets open.
+async fn forward(
+    client: TcpStream,
+    target: SocketAddr,
+    mut state: watch::Receiver<bool>,
+    trap: Trap,
+) {
+    let Ok(server) = TcpStream::connect(target).await else {
         return;
     };
+    let (mut from_client, mut to_client) = client.into_split();
+    let (mut from_server, mut to_server) = server.into_split();
+    let upstream = async {
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = match from_client.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => n,
+            };
+            if springs(&trap, &buf[..n]) {
+                std::future::pending::<()>().await;
+            }
+            if to_server.write_all(&buf[..n]).await.is_err() {
+                return;
+            }
+        }
+    };
     tokio::select! {
-        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
-        _ = state.wait_for(|up| !*up) => {}
+        _ = upstream => {}
+        _ = tokio::io::copy(&mut from_server, &mut to_client) => {}
+        _ = async { state.wait_for(|up| !*up).await.is_ok() } => {}
     }
+}
+
+/// Whether `chunk` holds the trap's bytes; takes them if so.
+fn springs(trap: &Trap, chunk: &[u8]) -> bool {
+    let mut trap = trap.lock().unwrap();
+    let hit = trap
+        .as_deref()
+        .is_some_and(|marker| chunk.windows(marker.len()).any(|w| w == marker));
+    if hit {
+        *trap = None;
+    }
+    hit
 }
 
 /// A delivery, its answer's status and how long the answer took.
@@ -123,10 +186,15 @@ struct Answer {
 /// POSTs `body` and times the answer; fails rather than waiting past `ACQUIRE_TIMEOUT`
 /// plus [`SLACK`] (Lever gives up on a hanging request and retries).
 async fn timed_delivery(app: &TestApp, body: Vec<u8>) -> Answer {
+    delivery_within(app, body, ACQUIRE_TIMEOUT + SLACK).await
+}
+
+/// POSTs `body` and times the answer; fails rather than waiting past `limit`.
+async fn delivery_within(app: &TestApp, body: Vec<u8>, limit: Duration) -> Answer {
     let started = Instant::now();
-    let (status, body) = tokio::time::timeout(ACQUIRE_TIMEOUT + SLACK, app.deliver(body))
+    let (status, body) = tokio::time::timeout(limit, app.deliver(body))
         .await
-        .expect("a delivery is answered within the acquire timeout");
+        .unwrap_or_else(|_| panic!("a delivery is answered within {limit:?}"));
     Answer {
         status,
         body,
@@ -168,37 +236,80 @@ events = ["*"]
 handler = "record"
 "#;
 
+/// The app on a fresh schema, reached through a [`Proxy`]; the test reads the schema
+/// directly through `db`.
+struct Outage {
+    proxy: Proxy,
+    app: TestApp,
+    db: sqlx::PgPool,
+    seen: Recorded,
+    /// The app's own pool, to see which of its connections are in use.
+    pool: sqlx::PgPool,
+}
+
+impl Outage {
+    /// Starts it all, or says why the test is skipped.
+    async fn start() -> Option<Self> {
+        let Some(url) = pg::url() else {
+            eprintln!("{}", pg::SKIPPED);
+            return None;
+        };
+        let schema = pg::fresh_schema(&url).await;
+        let direct = pg::url_in_schema(&url, &schema);
+        let options = parse_url(&direct).unwrap();
+        let target = tokio::net::lookup_host((options.get_host(), options.get_port()))
+            .await
+            .unwrap()
+            .next()
+            .expect("the test database's address");
+        let proxy = Proxy::start(target).await;
+        // Plain TCP, so the proxy can see what a connection sends (see `go_silent_on`).
+        let through_proxy = options
+            .host("127.0.0.1")
+            .port(proxy.port)
+            .ssl_mode(PgSslMode::Disable);
+        let store = PostgresStore::connect_with(through_proxy, pg::TEST_POOL)
+            .await
+            .expect("the store connects through the proxy");
+        let pool = store.pool_handle().clone();
+        let db = sqlx::PgPool::connect(&direct).await.unwrap();
+        let (recorder, seen) = Recorder::new(Script::Succeed);
+        let app = spawn_app_on(
+            CONFIG,
+            HandlerRegistry::new().register("record", recorder),
+            Arc::new(store),
+        )
+        .await;
+        Some(Self {
+            proxy,
+            app,
+            db,
+            seen,
+            pool,
+        })
+    }
+
+    /// The ids of the stored events, read past the proxy.
+    async fn stored_ids(&self) -> BTreeSet<String> {
+        stored_ids(&self.db).await.into_iter().collect()
+    }
+}
+
 /// The database goes away while the service runs: 503s of bounded length and nothing
 /// stored meanwhile; afterwards intake and dispatch resume without a restart, resent
 /// deliveries are accepted once, and every 200 is in the store exactly once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn intake_answers_503_while_postgres_is_away_and_resumes_when_it_is_back() {
-    let Some(url) = pg::url() else {
-        eprintln!("{}", pg::SKIPPED);
+    let Some(Outage {
+        proxy,
+        app,
+        db,
+        mut seen,
+        ..
+    }) = Outage::start().await
+    else {
         return;
     };
-    // Arrange: a fresh schema, reached by the app through the proxy and by the test directly.
-    let schema = pg::fresh_schema(&url).await;
-    let direct = pg::url_in_schema(&url, &schema);
-    let options = parse_url(&direct).unwrap();
-    let target = tokio::net::lookup_host((options.get_host(), options.get_port()))
-        .await
-        .unwrap()
-        .next()
-        .expect("the test database's address");
-    let proxy = Proxy::start(target).await;
-    let through_proxy = options.host("127.0.0.1").port(proxy.port);
-    let store = PostgresStore::connect_with(through_proxy, pg::TEST_POOL)
-        .await
-        .expect("the store connects through the proxy");
-    let db = sqlx::PgPool::connect(&direct).await.unwrap();
-    let (recorder, mut seen) = Recorder::new(Script::Succeed);
-    let app = spawn_app_on(
-        CONFIG,
-        HandlerRegistry::new().register("record", recorder),
-        Arc::new(store),
-    )
-    .await;
     let mut accepted = BTreeSet::new();
 
     // Up: deliveries are accepted, their jobs run, and the service is ready.
@@ -320,4 +431,61 @@ async fn intake_answers_503_while_postgres_is_away_and_resumes_when_it_is_back()
     assert_eq!(jobs as usize, accepted.len(), "one job per event");
     app.stop().await;
     db.close().await;
+}
+
+/// One connection's network path goes silent in the middle of a delivery's insert (no
+/// answer and no reset, as in a partition): that delivery gets 503 within the store's call
+/// timeout instead of waiting for the kernel to give up, Lever's resend is accepted once,
+/// and intake and dispatch carry on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivery_whose_connection_goes_silent_gets_503_within_the_call_timeout() {
+    let Some(mut outage) = Outage::start().await else {
+        return;
+    };
+    let sample = SampleEvent::new("candidateHired");
+    let token = random_token();
+    let body = signed_body(
+        SIGNING_TOKEN,
+        &sample.event,
+        &sample.data(now()),
+        now(),
+        &token,
+    );
+
+    // The insert carries the delivery's token: the connection goes silent as it is sent.
+    outage.proxy.go_silent_on(token.as_bytes());
+    let silent = delivery_within(&outage.app, body.clone(), CALL_TIMEOUT + SLACK).await;
+    assert!(
+        outage.proxy.went_silent(),
+        "the insert went through the trap"
+    );
+    assert_eq!(silent.status, 503, "{}", silent.body);
+    eprintln!("silent connection: 503 after {:?}", silent.took);
+    // Its connection is closed, not kept waiting for an answer in a pool slot.
+    eventually(
+        "no connection of the pool stays in use",
+        Duration::from_secs(5),
+        || async { outage.pool.size() as usize == outage.pool.num_idle() },
+    )
+    .await;
+
+    let resent = timed_delivery(&outage.app, body).await;
+    assert_eq!(resent.status, 200, "{}", resent.body);
+    assert_eq!(
+        resent.body["status"], "accepted",
+        "the silent insert never landed"
+    );
+    let id = event_id(&resent.body).to_string();
+    assert_eq!(
+        outage
+            .seen
+            .next(Duration::from_secs(5))
+            .await
+            .id
+            .to_string(),
+        id
+    );
+    assert_eq!(outage.stored_ids().await, BTreeSet::from([id]));
+    outage.app.stop().await;
+    outage.db.close().await;
 }
