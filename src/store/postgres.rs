@@ -45,6 +45,16 @@ pub const DEFAULT_POOL_SIZE: u32 = 10;
 /// 503 and Lever retries).
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How long one store call may take, waiting for a connection included, before it fails.
+/// A connection whose network path goes silent (a partition, a database host that lost
+/// power: no reset arrives) otherwise leaves its call waiting until the kernel gives up,
+/// many minutes, holding a delivery or the dispatcher that long. Bulk maintenance
+/// (`prune`, `purge_events`, `retry_dead`) is not bounded: it may legitimately run longer.
+const CALL_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a released connection may take to answer a ping before it is closed.
+const RELEASE_CHECK_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// The PostgreSQL-backed [`Store`].
 #[derive(Clone)]
 pub struct PostgresStore {
@@ -162,6 +172,7 @@ impl PostgresStore {
         PgPoolOptions::new()
             .max_connections(pool_size.max(1))
             .acquire_timeout(ACQUIRE_TIMEOUT)
+            .after_release(|conn, _| Box::pin(check_on_release(conn)))
             .connect_with(options)
             .await
             .map_err(|e| StoreError::Backend(strip_url(&e.to_string())))
@@ -215,6 +226,35 @@ impl PostgresStore {
     }
 }
 
+/// Whether a connection handed back may be reused. sqlx pings it next, without a deadline,
+/// so a connection cut off mid-call by [`CALL_TIMEOUT`] on a silent network path would hold
+/// its pool slot as long as the call would have; pinging here with a deadline closes it
+/// instead.
+async fn check_on_release(conn: &mut sqlx::PgConnection) -> Result<bool, sqlx::Error> {
+    use sqlx::Connection;
+    match tokio::time::timeout(RELEASE_CHECK_TIMEOUT, conn.ping()).await {
+        Ok(answered) => answered.map(|()| true),
+        Err(_) => Err(sqlx::Error::Io(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            "no answer to a ping on release",
+        ))),
+    }
+}
+
+/// Runs one store call, failing it after [`CALL_TIMEOUT`].
+async fn bounded<T>(
+    call: impl std::future::Future<Output = Result<T, StoreError>>,
+) -> Result<T, StoreError> {
+    tokio::time::timeout(CALL_TIMEOUT, call)
+        .await
+        .unwrap_or_else(|_| {
+            Err(StoreError::Backend(format!(
+                "PostgreSQL did not answer within {} s",
+                CALL_TIMEOUT.as_secs()
+            )))
+        })
+}
+
 /// Milliseconds as PostgreSQL's BIGINT.
 fn ms(value: Millis) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
@@ -223,7 +263,7 @@ fn ms(value: Millis) -> i64 {
 #[async_trait]
 impl Store for PostgresStore {
     async fn ingest(&self, event: NewEvent) -> Result<IngestOutcome, StoreError> {
-        ingest::ingest(self, event).await
+        bounded(ingest::ingest(self, event)).await
     }
 
     async fn remember_token(
@@ -232,11 +272,17 @@ impl Store for PostgresStore {
         token: &str,
         received_at: Millis,
     ) -> Result<(), StoreError> {
-        ingest::remember_token(&self.pool, account, token, received_at).await
+        bounded(ingest::remember_token(
+            &self.pool,
+            account,
+            token,
+            received_at,
+        ))
+        .await
     }
 
     async fn unrouted(&self, limit: usize) -> Result<Vec<StoredEvent>, StoreError> {
-        jobs::unrouted(&self.pool, limit).await
+        bounded(jobs::unrouted(&self.pool, limit)).await
     }
 
     async fn take_unrouted(
@@ -245,11 +291,11 @@ impl Store for PostgresStore {
         now: Millis,
         lease: Duration,
     ) -> Result<Vec<StoredEvent>, StoreError> {
-        jobs::take_unrouted(&self.pool, limit, now, lease).await
+        bounded(jobs::take_unrouted(&self.pool, limit, now, lease)).await
     }
 
     async fn route(&self, routed: Vec<Routing>) -> Result<(), StoreError> {
-        jobs::route(self, routed).await
+        bounded(jobs::route(self, routed)).await
     }
 
     async fn claim(
@@ -258,7 +304,7 @@ impl Store for PostgresStore {
         limit: usize,
         lease: Duration,
     ) -> Result<Vec<ClaimedJob>, StoreError> {
-        claim::claim(&self.pool, now, limit, lease).await
+        bounded(claim::claim(&self.pool, now, limit, lease)).await
     }
 
     async fn finish_attempt(
@@ -267,15 +313,15 @@ impl Store for PostgresStore {
         attempt: Attempt,
         next: NextStep,
     ) -> Result<(), StoreError> {
-        jobs::finish_attempt(self, job, attempt, next).await
+        bounded(jobs::finish_attempt(self, job, attempt, next)).await
     }
 
     async fn next_due(&self) -> Result<Option<Millis>, StoreError> {
-        claim::next_due(&self.pool, super::now_millis()).await
+        bounded(claim::next_due(&self.pool, super::now_millis())).await
     }
 
     async fn due_count(&self, now: Millis) -> Result<Option<usize>, StoreError> {
-        claim::due_count(&self.pool, now).await.map(Some)
+        bounded(claim::due_count(&self.pool, now)).await.map(Some)
     }
 
     async fn changed(&self, kind: Change) {
@@ -283,15 +329,15 @@ impl Store for PostgresStore {
     }
 
     async fn event(&self, id: &EventId) -> Result<Option<StoredEvent>, StoreError> {
-        rows::event(&self.pool, id).await
+        bounded(rows::event(&self.pool, id)).await
     }
 
     async fn jobs_of(&self, id: &EventId) -> Result<Vec<Job>, StoreError> {
-        rows::jobs_of(&self.pool, id).await
+        bounded(rows::jobs_of(&self.pool, id)).await
     }
 
     async fn event_view(&self, id: &EventId) -> Result<Option<EventView>, StoreError> {
-        admin::event_view(&self.pool, id).await
+        bounded(admin::event_view(&self.pool, id)).await
     }
 
     async fn list_events(
@@ -300,7 +346,7 @@ impl Store for PostgresStore {
         before: Option<&str>,
         limit: usize,
     ) -> Result<EventPage, StoreError> {
-        admin::list_events(&self.pool, filter, before, limit).await
+        bounded(admin::list_events(&self.pool, filter, before, limit)).await
     }
 
     async fn replay(
@@ -309,7 +355,7 @@ impl Store for PostgresStore {
         handler: Option<&str>,
         now: Millis,
     ) -> Result<Vec<JobId>, StoreError> {
-        admin::replay(self, event, handler, now).await
+        bounded(admin::replay(self, event, handler, now)).await
     }
 
     async fn retry_dead(
@@ -334,11 +380,11 @@ impl Store for PostgresStore {
     }
 
     async fn record(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError> {
-        records::record(&self.pool, key).await
+        bounded(records::record(&self.pool, key)).await
     }
 
     async fn put_record(&self, key: &str, value: serde_json::Value) -> Result<(), StoreError> {
-        records::put_record(&self.pool, key, &value).await
+        bounded(records::put_record(&self.pool, key, &value)).await
     }
 
     async fn insert_record(
@@ -346,15 +392,15 @@ impl Store for PostgresStore {
         key: &str,
         value: serde_json::Value,
     ) -> Result<Option<serde_json::Value>, StoreError> {
-        records::insert_record(&self.pool, key, &value).await
+        bounded(records::insert_record(&self.pool, key, &value)).await
     }
 
     async fn records(&self, prefix: &str) -> Result<Vec<(String, serde_json::Value)>, StoreError> {
-        records::records(&self.pool, prefix).await
+        bounded(records::records(&self.pool, prefix)).await
     }
 
     async fn delete_record(&self, key: &str) -> Result<(), StoreError> {
-        records::delete_record(&self.pool, key).await
+        bounded(records::delete_record(&self.pool, key)).await
     }
 }
 

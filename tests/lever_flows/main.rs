@@ -7,6 +7,9 @@ mod assessment;
 mod background_check;
 mod data_api;
 mod hris;
+#[path = "../contract/pg.rs"]
+#[allow(dead_code)]
+mod pg;
 mod registration;
 mod replay;
 

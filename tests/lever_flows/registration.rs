@@ -1,12 +1,45 @@
 //! `lever-hooks webhooks register|list|delete` against the fake Lever: the signing tokens
 //! Lever returns are stored, and intake accepts deliveries signed with them although the
-//! config names no signing token at all.
+//! config names no signing token at all. Once on the embedded store, and once on
+//! PostgreSQL (skipped without `LEVER_HOOKS_TEST_DATABASE_URL`, see README "PostgreSQL").
 
 use super::*;
 use lever_hooks::cli::webhooks::{run, Target, WebhooksArgs, WebhooksCommand};
 use lever_hooks::handler::HandlerRegistry;
+use lever_hooks::store::PostgresStore;
+use std::path::PathBuf;
 
-async fn open_store(path: &Path) -> SledStore {
+/// Where the CLI and the service keep the registered tokens.
+enum Storage {
+    /// The embedded store in this directory.
+    Sled(PathBuf),
+    /// PostgreSQL at this URL (a schema of the test's own).
+    Postgres(String),
+}
+
+impl Storage {
+    /// The config's `[storage]` section.
+    fn section(&self) -> String {
+        match self {
+            Storage::Sled(path) => format!("[storage]\npath = \"{}\"\n", path.display()),
+            Storage::Postgres(url) => format!("[storage]\nurl = \"{url}\"\npool_size = 2\n"),
+        }
+    }
+
+    /// Opens the store between CLI runs (sled: once the last user let go of it).
+    async fn open(&self) -> Arc<dyn Store> {
+        match self {
+            Storage::Sled(path) => Arc::new(open_sled(path).await),
+            Storage::Postgres(url) => Arc::new(
+                PostgresStore::connect(url, 1)
+                    .await
+                    .expect("the test database"),
+            ),
+        }
+    }
+}
+
+async fn open_sled(path: &Path) -> SledStore {
     for _ in 0..300 {
         if let Ok(store) = SledStore::open(path) {
             return store;
@@ -16,16 +49,40 @@ async fn open_store(path: &Path) -> SledStore {
     panic!("the store at {} stayed locked", path.display());
 }
 
+/// On the embedded store: `webhooks register` (run while lever-hooks is stopped) stores the
+/// tokens, and the service started afterwards verifies Lever's deliveries with them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn registered_tokens_are_stored_and_verify_deliveries_without_configured_tokens() {
+    let dir = tempfile::tempdir().unwrap();
+    register_then_serve(dir.path(), Storage::Sled(dir.path().join("data"))).await;
+}
+
+/// The same on PostgreSQL: `webhooks register` writes the tokens into the database, and a
+/// service on that database verifies Lever's deliveries with them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres_registered_tokens_are_stored_and_verify_deliveries() {
+    let Some(url) = pg::url() else {
+        eprintln!("{}", pg::SKIPPED);
+        return;
+    };
+    let schema = pg::fresh_schema(&url).await;
+    let dir = tempfile::tempdir().unwrap();
+    register_then_serve(
+        dir.path(),
+        Storage::Postgres(pg::url_in_schema(&url, &schema)),
+    )
+    .await;
+}
+
+/// Registers two webhooks with the CLI, deletes one, then serves from `storage` and has the
+/// fake Lever deliver a stage change signed with the remaining webhook's token.
+async fn register_then_serve(dir: &Path, storage: Storage) {
     let lever = fake_lever::start(FakeLeverOptions::new(example()))
         .await
         .unwrap();
     let provider = Provider::start().await;
-    let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let data = dir.path().join("data");
-    let config_path = dir.path().join("lever-hooks.toml");
+    let config_path = dir.join("lever-hooks.toml");
     std::fs::write(
         &config_path,
         format!(
@@ -34,9 +91,7 @@ async fn registered_tokens_are_stored_and_verify_deliveries_without_configured_t
 listen = "127.0.0.1:{port}"
 workers = 1
 
-[storage]
-path = "{data}"
-
+{storage}
 [lever]
 api_base = "{api}"
 api_key = "registration-key"
@@ -46,7 +101,7 @@ initial_backoff = "20ms"
 max_backoff = "200ms"
 {handlers}
 "#,
-            data = data.display(),
+            storage = storage.section(),
             api = lever.url(),
             handlers = handlers(&provider.url),
         ),
@@ -72,7 +127,7 @@ max_backoff = "200ms"
     let webhooks = lever.state().webhooks;
     assert_eq!(webhooks.len(), 2);
     assert!(webhooks.iter().all(|w| w.url == url));
-    let store = open_store(&data).await;
+    let store = storage.open().await;
     let stored = store.records("signing-token/default/").await.unwrap();
     for webhook in &webhooks {
         let key = format!("signing-token/default/{}/{}", webhook.event, webhook.id);
@@ -97,7 +152,7 @@ max_backoff = "200ms"
     .await
     .unwrap();
     assert_eq!(lever.state().webhooks.len(), 1);
-    let store = open_store(&data).await;
+    let store = storage.open().await;
     assert_eq!(
         store.records("signing-token/default/").await.unwrap().len(),
         1,

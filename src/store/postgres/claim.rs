@@ -12,7 +12,9 @@
 //! 1. pick candidates (the rule, evaluated on the current snapshot);
 //! 2. take `pg_try_advisory_xact_lock` on each candidate's order key, skipping keys
 //!    another claimer holds; every claim that touched a key committed before its lock
-//!    could be taken again;
+//!    could be taken again. Advisory locks are database-wide, so the key is hashed with
+//!    the schema: deployments (or tests) in other schemas of one database, whose order
+//!    keys may be equal, do not make each other skip jobs;
 //! 3. evaluate the rule once more, on a snapshot taken after those locks (read committed
 //!    starts one per statement), and lease the survivors `FOR UPDATE SKIP LOCKED`.
 //!
@@ -82,7 +84,7 @@ pub(super) async fn claim(
     } else {
         sqlx::query_scalar(
             "SELECT k FROM UNNEST($1::text[]) AS k \
-             WHERE pg_try_advisory_xact_lock(hashtextextended(k, 0))",
+             WHERE pg_try_advisory_xact_lock(hashtextextended(current_schema() || ' ' || k, 0))",
         )
         .bind(&keys)
         .fetch_all(&mut *tx)
