@@ -10,6 +10,7 @@
 #[allow(dead_code)]
 mod helpers;
 
+use fantoccini::elements::Element;
 use fantoccini::error::CmdError;
 use fantoccini::{Client, ClientBuilder, Locator};
 use helpers::*;
@@ -131,6 +132,16 @@ where
     panic!("timed out waiting for {what} ({last})");
 }
 
+/// Clicks a form's button and waits until the answer has replaced the page (the button
+/// goes stale). Navigating away before then would cancel the POST.
+async fn submit(button: Element, what: &str) {
+    button.click().await.unwrap();
+    until(&format!("{what}'s answer to replace the page"), || async {
+        Ok(button.is_displayed().await.is_err())
+    })
+    .await;
+}
+
 /// Delivers `event` about `opportunity` and waits until its job is in `state`.
 async fn deliver(app: &TestApp, event: &str, opportunity: &str, state: JobState) -> EventId {
     let mut sample = SampleEvent::new(event);
@@ -221,15 +232,13 @@ async fn an_operator_signs_in_retries_a_dead_letter_and_reads_its_attempts() {
 
     // The cause is fixed; Retry runs the job again and the page comes to show it done.
     switch.failing.store(false, Ordering::SeqCst);
-    browser
+    let retry = browser
         .find(Locator::Css(&format!(
             "tr[data-job=\"{id}:switch\"] button"
         )))
         .await
-        .unwrap()
-        .click()
-        .await
         .unwrap();
+    submit(retry, "Retry").await;
     let row = format!("#deliveries tr[data-event=\"{id}\"]");
     until("the retried event to show as done", || async {
         browser.goto(&format!("{admin}/")).await?;
@@ -274,13 +283,11 @@ async fn an_operator_signs_in_retries_a_dead_letter_and_reads_its_attempts() {
     );
 
     // Replay runs it once more, and the page comes back to the event.
-    browser
+    let replay = browser
         .find(Locator::Css("form[action$=\"/replay\"] button"))
         .await
-        .unwrap()
-        .click()
-        .await
         .unwrap();
+    submit(replay, "Replay").await;
     until("a third attempt after Replay", || async {
         browser.goto(&format!("{admin}{event_path}")).await?;
         Ok(browser.find_all(Locator::Css("tr.attempt")).await?.len() == 3)
