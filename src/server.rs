@@ -165,45 +165,23 @@ async fn answer(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|len| len > state.max_body_bytes) {
-        warn!(
-            account = account_name,
-            outcome = "rejected",
-            reason = "too_large",
-            "delivery"
-        );
-        return Answered::rejected(error_response(413, "body too large"), "too_large");
+        return reject(account_name, 413, "body too large", "too_large");
     }
     let Some(account) = state.accounts.get(account_name) else {
-        warn!(
-            account = account_name,
-            outcome = "rejected",
-            reason = "unknown_account",
-            "delivery"
-        );
-        return Answered::rejected(error_response(404, "unknown account"), "unknown_account");
+        return reject(account_name, 404, "unknown account", "unknown_account");
     };
     let bytes = match read_limited(body, state.max_body_bytes, state.body_timeout).await {
         Ok(bytes) => bytes,
         Err(BodyError::TooSlow) => {
-            warn!(
-                account = account_name,
-                outcome = "rejected",
-                reason = "body_timeout",
-                "delivery"
-            );
-            return Answered::rejected(
-                error_response(408, "body not received in time"),
+            return reject(
+                account_name,
+                408,
+                "body not received in time",
                 "body_timeout",
             );
         }
         Err(BodyError::TooLarge) => {
-            warn!(
-                account = account_name,
-                outcome = "rejected",
-                reason = "too_large",
-                "delivery"
-            );
-            return Answered::rejected(error_response(413, "body too large"), "too_large");
+            return reject(account_name, 413, "body too large", "too_large");
         }
         Err(BodyError::Broken(e)) => {
             warn!(account = account_name, outcome = "rejected", reason = "unreadable_body", error = %e, "delivery");
@@ -230,13 +208,7 @@ async fn answer(
             );
         }
         Ok(Checked::SettingsTest { token, event }) => {
-            let response = answer_settings_test(account_name, &token, now, state).await;
-            let outcome = if response.status().is_success() {
-                "test"
-            } else {
-                "unavailable"
-            };
-            return Answered::with_outcome(response, Some(event), outcome);
+            return answer_settings_test(account_name, &token, event, now, state).await;
         }
         Ok(Checked::Event(event)) => event,
     };
@@ -262,6 +234,17 @@ async fn answer(
     }
 }
 
+/// Logs a rejection that has nothing more to say than its reason, and answers it.
+fn reject(account_name: &str, status: u16, public_reason: &str, reason: &'static str) -> Answered {
+    warn!(
+        account = account_name,
+        outcome = "rejected",
+        reason,
+        "delivery"
+    );
+    Answered::rejected(error_response(status, public_reason), reason)
+}
+
 fn token_reused(account_name: &str, event_name: &str) -> Answered {
     warn!(target: "lever_hooks::security", account = account_name, event = %event_name, outcome = "rejected", reason = "token_reused",
         "a token was replayed with different content: possible replay attack");
@@ -274,15 +257,18 @@ fn token_reused(account_name: &str, event_name: &str) -> Answered {
 async fn answer_settings_test(
     account_name: &str,
     token: &str,
+    event: String,
     now: crate::store::Millis,
     state: &IntakeState,
-) -> HttpResponse {
+) -> Answered {
     if let Err(e) = state.store.remember_token(account_name, token, now).await {
         error!(account = account_name, outcome = "unavailable", error = %e, "delivery");
-        return error_response(503, "storage unavailable, retry later");
+        let response = error_response(503, "storage unavailable, retry later");
+        return Answered::with_outcome(response, Some(event), "unavailable");
     }
     info!(account = account_name, outcome = "test", "delivery");
-    HttpResponse::Ok().json(json!({"status": "test"}))
+    let response = HttpResponse::Ok().json(json!({"status": "test"}));
+    Answered::with_outcome(response, Some(event), "test")
 }
 
 enum BodyError {
