@@ -320,3 +320,54 @@ async fn two_routers_never_take_the_same_event_until_its_lease_runs_out() {
         "a dead router's events go to another once its lease runs out"
     );
 }
+
+/// `[storage] pool_size` caps what one instance opens: 32 calls at once share its
+/// connections (plus the one that listens for other instances) rather than each opening
+/// its own, so many instances fit under the server's `max_connections`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instance_opens_no_more_connections_than_its_pool_size() {
+    let Some(url) = pg::url() else {
+        eprintln!("{}", pg::SKIPPED);
+        return;
+    };
+    let schema = pg::fresh_schema(&url).await;
+    // The application name tells this store's connections from every other test's.
+    let name = format!("pool_{schema}");
+    let store_url = format!(
+        "{}&application_name={name}",
+        pg::url_in_schema(&url, &schema)
+    );
+    let store = Arc::new(PostgresStore::connect(&store_url, 2).await.unwrap());
+
+    let calls: Vec<_> = (0..32)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .put_record(&format!("pool/{i:02}"), serde_json::json!(i))
+                    .await
+            })
+        })
+        .collect();
+    for call in calls {
+        call.await.unwrap().unwrap();
+    }
+    assert_eq!(store.records("pool/").await.unwrap().len(), 32);
+
+    // The pool keeps what it opened, idle, so counting now counts every connection it made.
+    let observer = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&url)
+        .await
+        .unwrap();
+    let open: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1")
+            .bind(&name)
+            .fetch_one(&observer)
+            .await
+            .unwrap();
+    assert!(
+        (2..=3).contains(&open),
+        "pool_size 2 plus the listener, but {open} connections are open"
+    );
+}
