@@ -11,7 +11,7 @@ use lever_hooks::store::{
 use lever_hooks::{App, Config, EventDocument};
 use serde_json::Value;
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -231,6 +231,40 @@ where
 /// The jobs of an event, once routing has created them.
 pub async fn jobs_of(app: &TestApp, id: &EventId) -> Vec<Job> {
     app.store.jobs_of(id).await.expect("store reads")
+}
+
+/// A plugin that gives up while `failing`, else is done; counts its calls.
+#[allow(dead_code)] // Used by the admin, admin CLI and dashboard tests, which share this file.
+#[derive(Clone, Default)]
+pub struct Switch {
+    pub failing: Arc<AtomicBool>,
+    pub calls: Arc<AtomicUsize>,
+}
+
+#[async_trait]
+impl Handler for Switch {
+    async fn handle(&self, _: &EventDocument, _: &HandlerContext) -> Result<Outcome, BoxError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        if self.failing.load(Ordering::SeqCst) {
+            Ok(Outcome::give_up("the provider said no"))
+        } else {
+            Ok(Outcome::Done)
+        }
+    }
+}
+
+/// Spawns the app with `[admin]` behind `admin_token` and every event routed to `switch`
+/// (registered as "switch").
+#[allow(dead_code)] // Used by the admin, admin CLI and dashboard tests, which share this file.
+pub async fn spawn_with_switch(admin_token: &str, switch: &Switch) -> TestApp {
+    let extra = format!(
+        "[admin]\nlisten = \"127.0.0.1:0\"\ntoken = \"{admin_token}\"\n\n[[routes]]\nevents = [\"*\"]\nhandler = \"switch\"\n"
+    );
+    spawn_app(
+        &extra,
+        HandlerRegistry::new().register("switch", switch.clone()),
+    )
+    .await
 }
 
 /// What a [`Recorder`] does on each call.
