@@ -160,6 +160,25 @@ async fn trickle(mut writer: impl AsyncWriteExt + Unpin, bytes: Vec<u8>, gap: Du
     }
 }
 
+/// Connects, sends `sent` at once, then trickles `trickled` one byte every `gap` while
+/// reading the answer until the server closes the connection or `TIMEOUT + MARGIN`
+/// passes, timed from before connecting (see [`read_until_closed`]).
+async fn send_then_trickle(
+    addr: SocketAddr,
+    sent: &[u8],
+    trickled: Vec<u8>,
+    gap: Duration,
+) -> (Vec<u8>, Option<Duration>) {
+    let started = Instant::now();
+    let stream = TcpStream::connect(addr).await.unwrap();
+    let (mut reader, mut writer) = stream.into_split();
+    writer.write_all(sent).await.unwrap();
+    let trickling = tokio::spawn(trickle(writer, trickled, gap));
+    let answer = read_until_closed(&mut reader, started, TIMEOUT + MARGIN).await;
+    trickling.abort();
+    answer
+}
+
 /// The head of a POST of `len` bytes to the default account.
 fn post_head(len: usize) -> String {
     format!(
@@ -207,17 +226,14 @@ async fn a_head_trickled_byte_by_byte_is_cut_off_at_the_client_timeout() {
     let _serial = ONE_AT_A_TIME.lock().await;
     let app = spawn(SHORT_TIMEOUTS).await;
 
-    let started = Instant::now();
-    let stream = TcpStream::connect(app.addr).await.unwrap();
-    let (mut reader, writer) = stream.into_split();
     let endless_head = format!("{}X-Padding: {}", post_head(10), "a".repeat(1000));
-    let slowloris = tokio::spawn(trickle(
-        writer,
+    let (answer, closed) = send_then_trickle(
+        app.addr,
+        b"",
         endless_head.into_bytes(),
         Duration::from_millis(100),
-    ));
-    let (answer, closed) = read_until_closed(&mut reader, started, TIMEOUT + MARGIN).await;
-    slowloris.abort();
+    )
+    .await;
 
     let closed = closed.expect("the server cuts off a trickled head");
     println!(
@@ -267,16 +283,13 @@ async fn a_body_trickled_past_the_body_timeout_gets_408_and_is_not_stored() {
     let app = spawn(SHORT_TIMEOUTS).await;
     let body = delivery();
 
-    let started = Instant::now();
-    let stream = TcpStream::connect(app.addr).await.unwrap();
-    let (mut reader, mut writer) = stream.into_split();
-    writer
-        .write_all(post_head(body.len()).as_bytes())
-        .await
-        .unwrap();
-    let slow_body = tokio::spawn(trickle(writer, body.clone(), Duration::from_millis(100)));
-    let (answer, closed) = read_until_closed(&mut reader, started, TIMEOUT + MARGIN).await;
-    slow_body.abort();
+    let (answer, closed) = send_then_trickle(
+        app.addr,
+        post_head(body.len()).as_bytes(),
+        body.clone(),
+        Duration::from_millis(100),
+    )
+    .await;
 
     let closed = closed.expect("the server gives up on a trickled body");
     println!(
@@ -312,17 +325,14 @@ async fn a_chunked_body_trickled_past_the_body_timeout_gets_408_and_is_closed() 
     let _serial = ONE_AT_A_TIME.lock().await;
     let app = spawn(SHORT_TIMEOUTS).await;
 
-    let started = Instant::now();
-    let stream = TcpStream::connect(app.addr).await.unwrap();
-    let (mut reader, mut writer) = stream.into_split();
-    writer
-        .write_all(b"POST /webhooks/lever HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n")
-        .await
-        .unwrap();
     let chunks = "1\r\n{\r\n".repeat(200).into_bytes();
-    let slow_body = tokio::spawn(trickle(writer, chunks, Duration::from_millis(20)));
-    let (answer, closed) = read_until_closed(&mut reader, started, TIMEOUT + MARGIN).await;
-    slow_body.abort();
+    let (answer, closed) = send_then_trickle(
+        app.addr,
+        b"POST /webhooks/lever HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n",
+        chunks,
+        Duration::from_millis(20),
+    )
+    .await;
 
     let closed = closed.unwrap_or_else(|| {
         panic!(
@@ -349,21 +359,14 @@ async fn after_a_rejected_request_the_connection_is_closed_not_kept_for_a_trickl
     let _serial = ONE_AT_A_TIME.lock().await;
     let app = spawn(SHORT_TIMEOUTS).await;
 
-    let started = Instant::now();
-    let stream = TcpStream::connect(app.addr).await.unwrap();
-    let (mut reader, mut writer) = stream.into_split();
-    writer
-        .write_all(b"GET /nothing-here HTTP/1.1\r\nHost: localhost\r\n\r\n")
-        .await
-        .unwrap();
     let endless_head = format!("{}X-Padding: {}", post_head(10), "a".repeat(1000));
-    let slowloris = tokio::spawn(trickle(
-        writer,
+    let (answer, closed) = send_then_trickle(
+        app.addr,
+        b"GET /nothing-here HTTP/1.1\r\nHost: localhost\r\n\r\n",
         endless_head.into_bytes(),
         Duration::from_millis(100),
-    ));
-    let (answer, closed) = read_until_closed(&mut reader, started, TIMEOUT + MARGIN).await;
-    slowloris.abort();
+    )
+    .await;
 
     let closed = closed.expect("the server closes the connection after its answer");
     println!(
