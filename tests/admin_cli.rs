@@ -8,47 +8,14 @@ mod helpers;
 use clap::Parser;
 use helpers::*;
 use lever_hooks::cli::{admin, Cli, Command};
-use lever_hooks::handler::{
-    async_trait, BoxError, Handler, HandlerContext, HandlerRegistry, Outcome,
-};
 use lever_hooks::sample::SampleEvent;
 use lever_hooks::store::JobState;
-use lever_hooks::EventDocument;
 use serde_json::Value;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 const TOKEN: &str = "admin-token-for-cli-tests-42";
-
-/// Gives up while `failing`, else done.
-#[derive(Clone, Default)]
-struct Switch {
-    failing: Arc<AtomicBool>,
-}
-
-#[async_trait]
-impl Handler for Switch {
-    async fn handle(&self, _: &EventDocument, _: &HandlerContext) -> Result<Outcome, BoxError> {
-        if self.failing.load(Ordering::SeqCst) {
-            Ok(Outcome::give_up("the provider said no"))
-        } else {
-            Ok(Outcome::Done)
-        }
-    }
-}
-
-async fn start(switch: &Switch) -> TestApp {
-    let extra = format!(
-        "[admin]\nlisten = \"127.0.0.1:0\"\ntoken = \"{TOKEN}\"\n\n[[routes]]\nevents = [\"*\"]\nhandler = \"switch\"\n"
-    );
-    spawn_app(
-        &extra,
-        HandlerRegistry::new().register("switch", switch.clone()),
-    )
-    .await
-}
 
 /// Runs `lever-hooks <args>` in-process against `url` with `token`; the result and stdout.
 async fn cli_with(url: &str, token: &str, args: &[&str]) -> (anyhow::Result<ExitCode>, String) {
@@ -98,7 +65,7 @@ async fn a_dead_letter_is_listed_retried_and_shown_with_every_attempt() {
     // Arrange
     let switch = Switch::default();
     switch.failing.store(true, Ordering::SeqCst);
-    let app = start(&switch).await;
+    let app = spawn_with_switch(TOKEN, &switch).await;
     let dead = deliver_and_settle(&app, "opp-dead").await;
 
     // Act and assert: events list, as a table and as JSON.
@@ -158,7 +125,7 @@ async fn a_dead_letter_is_listed_retried_and_shown_with_every_attempt() {
 #[tokio::test]
 async fn filters_pages_and_replay_of_several_events() {
     let switch = Switch::default();
-    let app = start(&switch).await;
+    let app = spawn_with_switch(TOKEN, &switch).await;
     let first = deliver_and_settle(&app, "opp-1").await;
     let second = deliver_and_settle(&app, "opp-2").await;
     let third = deliver_and_settle(&app, "opp-1").await;
@@ -210,7 +177,7 @@ async fn filters_pages_and_replay_of_several_events() {
 /// A wrong token and an unreachable URL give messages that say what to fix.
 #[tokio::test]
 async fn wrong_token_and_unreachable_url_say_what_to_fix() {
-    let app = start(&Switch::default()).await;
+    let app = spawn_with_switch(TOKEN, &Switch::default()).await;
     let url = app.admin.clone().unwrap();
     let (result, _) = cli_with(&url, "not-the-token", &["events", "list"]).await;
     let message = format!("{:#}", result.unwrap_err());

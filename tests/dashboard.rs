@@ -16,19 +16,14 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use helpers::*;
 use hyper_util::client::legacy::connect::HttpConnector;
 use lever_hooks::event::EventId;
-use lever_hooks::handler::{
-    async_trait, BoxError, Handler, HandlerContext, HandlerRegistry, Outcome,
-};
 use lever_hooks::sample::SampleEvent;
 use lever_hooks::store::JobState;
-use lever_hooks::EventDocument;
 use serde_json::json;
 use std::future::Future;
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -36,23 +31,6 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 const TOKEN: &str = "dashboard-token-for-tests-0123";
 /// How long the browser may take to show what a step waits for.
 const PATIENCE: Duration = Duration::from_secs(20);
-
-/// Gives up while `failing`, else done.
-#[derive(Clone, Default)]
-struct Switch {
-    failing: Arc<AtomicBool>,
-}
-
-#[async_trait]
-impl Handler for Switch {
-    async fn handle(&self, _: &EventDocument, _: &HandlerContext) -> Result<Outcome, BoxError> {
-        if self.failing.load(Ordering::SeqCst) {
-            Ok(Outcome::give_up("the provider said no"))
-        } else {
-            Ok(Outcome::Done)
-        }
-    }
-}
 
 /// chromedriver, stopped when dropped.
 struct Driver(Child);
@@ -169,14 +147,7 @@ async fn an_operator_signs_in_retries_a_dead_letter_and_reads_its_attempts() {
         return;
     }
     let switch = Switch::default();
-    let app = spawn_app(
-        &format!(
-            "[admin]\nlisten = \"127.0.0.1:0\"\ntoken = \"{TOKEN}\"\n\n\
-             [[routes]]\nevents = [\"*\"]\nhandler = \"switch\"\n"
-        ),
-        HandlerRegistry::new().register("switch", switch.clone()),
-    )
-    .await;
+    let app = spawn_with_switch(TOKEN, &switch).await;
     let admin = app.admin.clone().expect("[admin] is configured");
     deliver(&app, "applicationCreated", "opp-ada", JobState::Done).await;
     deliver(&app, "candidateHired", "opp-grace", JobState::Done).await;

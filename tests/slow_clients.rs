@@ -2,9 +2,14 @@
 //! port 0 with short timeouts, held open and flooded over loopback while signed deliveries
 //! keep arriving. `cargo test --test slow_clients -- --nocapture` prints what was measured.
 
+#[path = "api/helpers.rs"]
+#[allow(dead_code)]
+mod helpers;
+
+use helpers::{spawn_app_with_config, TestApp};
 use lever_hooks::sample::{random_token, signed_body, SampleEvent};
 use lever_hooks::store::{SledStore, Store};
-use lever_hooks::{App, Config, HandlerRegistry};
+use lever_hooks::{Config, HandlerRegistry};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -37,15 +42,8 @@ const QUICK: Duration = Duration::from_secs(2);
 /// The tests measure time, so they run one at a time rather than competing for the CPU.
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-struct Running {
-    addr: SocketAddr,
-    url: String,
-    stopper: lever_hooks::app::Stopper,
-    running: tokio::task::JoinHandle<Result<(), lever_hooks::app::AppError>>,
-}
-
 /// Starts the app with one HTTP worker and `server` added to its `[server]` section.
-async fn spawn(server: &str) -> Running {
+async fn spawn(server: &str) -> TestApp {
     let text = format!(
         r#"
 [server]
@@ -61,27 +59,12 @@ signing_tokens = {{ default = ["{SIGNING_TOKEN}"] }}
     let config = Config::parse(&text, Path::new("."), &|_| None, &[])
         .unwrap_or_else(|e| panic!("test config is invalid: {e}"));
     let store: Arc<dyn Store> = Arc::new(SledStore::temporary().expect("temporary store"));
-    let app = App::build_with_store(&config, HandlerRegistry::new(), store)
-        .await
-        .expect("app builds");
-    let addr = SocketAddr::from(([127, 0, 0, 1], app.port()));
-    Running {
-        addr,
-        url: format!("http://{addr}/webhooks/lever"),
-        stopper: app.stopper(),
-        running: tokio::spawn(app.run_until_stopped()),
-    }
+    spawn_app_with_config(&config, HandlerRegistry::new(), store).await
 }
 
-impl Running {
-    async fn stop(self) {
-        self.stopper.stop();
-        let result = tokio::time::timeout(Duration::from_secs(10), self.running)
-            .await
-            .expect("app stops within 10s")
-            .expect("app task did not panic");
-        assert!(result.is_ok(), "app stopped with an error: {result:?}");
-    }
+/// Where deliveries to the default account go.
+fn url(app: &TestApp) -> String {
+    format!("{}/webhooks/lever", app.base)
 }
 
 /// A delivery signed with the account's token.
@@ -160,6 +143,25 @@ async fn trickle(mut writer: impl AsyncWriteExt + Unpin, bytes: Vec<u8>, gap: Du
     }
 }
 
+/// Connects, sends `sent` at once, then trickles `trickled` one byte every `gap` while
+/// reading the answer until the server closes the connection or `TIMEOUT + MARGIN`
+/// passes, timed from before connecting (see [`read_until_closed`]).
+async fn send_then_trickle(
+    addr: SocketAddr,
+    sent: &[u8],
+    trickled: Vec<u8>,
+    gap: Duration,
+) -> (Vec<u8>, Option<Duration>) {
+    let started = Instant::now();
+    let stream = TcpStream::connect(addr).await.unwrap();
+    let (mut reader, mut writer) = stream.into_split();
+    writer.write_all(sent).await.unwrap();
+    let trickling = tokio::spawn(trickle(writer, trickled, gap));
+    let answer = read_until_closed(&mut reader, started, TIMEOUT + MARGIN).await;
+    trickling.abort();
+    answer
+}
+
 /// The head of a POST of `len` bytes to the default account.
 fn post_head(len: usize) -> String {
     format!(
@@ -191,7 +193,7 @@ async fn an_idle_connection_is_closed_after_the_client_timeout() {
     let app = spawn(SHORT_TIMEOUTS).await;
 
     let started = Instant::now();
-    let mut idle = TcpStream::connect(app.addr).await.unwrap();
+    let mut idle = TcpStream::connect(app.addr()).await.unwrap();
     let (_, closed) = read_until_closed(&mut idle, started, TIMEOUT + MARGIN).await;
 
     let closed = closed.expect("the server closes an idle connection");
@@ -207,17 +209,14 @@ async fn a_head_trickled_byte_by_byte_is_cut_off_at_the_client_timeout() {
     let _serial = ONE_AT_A_TIME.lock().await;
     let app = spawn(SHORT_TIMEOUTS).await;
 
-    let started = Instant::now();
-    let stream = TcpStream::connect(app.addr).await.unwrap();
-    let (mut reader, writer) = stream.into_split();
     let endless_head = format!("{}X-Padding: {}", post_head(10), "a".repeat(1000));
-    let slowloris = tokio::spawn(trickle(
-        writer,
+    let (answer, closed) = send_then_trickle(
+        app.addr(),
+        b"",
         endless_head.into_bytes(),
         Duration::from_millis(100),
-    ));
-    let (answer, closed) = read_until_closed(&mut reader, started, TIMEOUT + MARGIN).await;
-    slowloris.abort();
+    )
+    .await;
 
     let closed = closed.expect("the server cuts off a trickled head");
     println!(
@@ -239,7 +238,7 @@ async fn a_kept_alive_connection_is_closed_after_the_keep_alive_time() {
     let _serial = ONE_AT_A_TIME.lock().await;
     let app = spawn(SHORT_TIMEOUTS).await;
 
-    let mut stream = TcpStream::connect(app.addr).await.unwrap();
+    let mut stream = TcpStream::connect(app.addr()).await.unwrap();
     let body = delivery();
     stream
         .write_all(post_head(body.len()).as_bytes())
@@ -267,16 +266,13 @@ async fn a_body_trickled_past_the_body_timeout_gets_408_and_is_not_stored() {
     let app = spawn(SHORT_TIMEOUTS).await;
     let body = delivery();
 
-    let started = Instant::now();
-    let stream = TcpStream::connect(app.addr).await.unwrap();
-    let (mut reader, mut writer) = stream.into_split();
-    writer
-        .write_all(post_head(body.len()).as_bytes())
-        .await
-        .unwrap();
-    let slow_body = tokio::spawn(trickle(writer, body.clone(), Duration::from_millis(100)));
-    let (answer, closed) = read_until_closed(&mut reader, started, TIMEOUT + MARGIN).await;
-    slow_body.abort();
+    let (answer, closed) = send_then_trickle(
+        app.addr(),
+        post_head(body.len()).as_bytes(),
+        body.clone(),
+        Duration::from_millis(100),
+    )
+    .await;
 
     let closed = closed.expect("the server gives up on a trickled body");
     println!(
@@ -290,7 +286,7 @@ async fn a_body_trickled_past_the_body_timeout_gets_408_and_is_not_stored() {
         String::from_utf8_lossy(&answer)
     );
     let answer: serde_json::Value = reqwest::Client::new()
-        .post(&app.url)
+        .post(url(&app))
         .body(body)
         .send()
         .await
@@ -312,17 +308,14 @@ async fn a_chunked_body_trickled_past_the_body_timeout_gets_408_and_is_closed() 
     let _serial = ONE_AT_A_TIME.lock().await;
     let app = spawn(SHORT_TIMEOUTS).await;
 
-    let started = Instant::now();
-    let stream = TcpStream::connect(app.addr).await.unwrap();
-    let (mut reader, mut writer) = stream.into_split();
-    writer
-        .write_all(b"POST /webhooks/lever HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n")
-        .await
-        .unwrap();
     let chunks = "1\r\n{\r\n".repeat(200).into_bytes();
-    let slow_body = tokio::spawn(trickle(writer, chunks, Duration::from_millis(20)));
-    let (answer, closed) = read_until_closed(&mut reader, started, TIMEOUT + MARGIN).await;
-    slow_body.abort();
+    let (answer, closed) = send_then_trickle(
+        app.addr(),
+        b"POST /webhooks/lever HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n",
+        chunks,
+        Duration::from_millis(20),
+    )
+    .await;
 
     let closed = closed.unwrap_or_else(|| {
         panic!(
@@ -349,21 +342,14 @@ async fn after_a_rejected_request_the_connection_is_closed_not_kept_for_a_trickl
     let _serial = ONE_AT_A_TIME.lock().await;
     let app = spawn(SHORT_TIMEOUTS).await;
 
-    let started = Instant::now();
-    let stream = TcpStream::connect(app.addr).await.unwrap();
-    let (mut reader, mut writer) = stream.into_split();
-    writer
-        .write_all(b"GET /nothing-here HTTP/1.1\r\nHost: localhost\r\n\r\n")
-        .await
-        .unwrap();
     let endless_head = format!("{}X-Padding: {}", post_head(10), "a".repeat(1000));
-    let slowloris = tokio::spawn(trickle(
-        writer,
+    let (answer, closed) = send_then_trickle(
+        app.addr(),
+        b"GET /nothing-here HTTP/1.1\r\nHost: localhost\r\n\r\n",
         endless_head.into_bytes(),
         Duration::from_millis(100),
-    ));
-    let (answer, closed) = read_until_closed(&mut reader, started, TIMEOUT + MARGIN).await;
-    slowloris.abort();
+    )
+    .await;
 
     let closed = closed.expect("the server closes the connection after its answer");
     println!(
@@ -416,7 +402,7 @@ async fn deliveries_are_answered_quickly_while_500_connections_are_held() {
     let mut silent_writers = Vec::new();
     let mut tricklers = Vec::new();
     for i in 0..HELD {
-        let (reader, writer) = TcpStream::connect(app.addr)
+        let (reader, writer) = TcpStream::connect(app.addr())
             .await
             .expect("connects")
             .into_split();
@@ -438,13 +424,13 @@ async fn deliveries_are_answered_quickly_while_500_connections_are_held() {
     let client = fresh_connections();
     let mut latencies = Vec::new();
     for _ in 0..50 {
-        let (status, took) = post(&client, &app.url, delivery()).await;
+        let (status, took) = post(&client, &url(&app), delivery()).await;
         assert_eq!(status, 200);
         latencies.push(took);
     }
     let concurrent: Vec<_> = (0..50)
         .map(|_| {
-            let (client, url) = (client.clone(), app.url.clone());
+            let (client, url) = (client.clone(), url(&app));
             tokio::spawn(async move { post(&client, &url, delivery()).await })
         })
         .collect();
@@ -513,7 +499,7 @@ async fn a_flood_of_badly_signed_deliveries_does_not_crowd_out_valid_ones() {
     let started = Instant::now();
     let flood: Vec<_> = (0..FLOODERS)
         .map(|_| {
-            let (url, done) = (app.url.clone(), flooders_done.clone());
+            let (url, done) = (url(&app), flooders_done.clone());
             tokio::spawn(async move {
                 let client = reqwest::Client::new();
                 let mut statuses = Vec::with_capacity(EACH);
@@ -528,7 +514,7 @@ async fn a_flood_of_badly_signed_deliveries_does_not_crowd_out_valid_ones() {
     let client = fresh_connections();
     let mut valid = Vec::new();
     while flooders_done.load(Ordering::SeqCst) < FLOODERS {
-        valid.push(post(&client, &app.url, delivery()).await);
+        valid.push(post(&client, &url(&app), delivery()).await);
     }
     let mut bad = Vec::new();
     for task in flood {

@@ -1,9 +1,14 @@
 //! HTTPS without a proxy: the real app with `[server.tls]`, a self-signed certificate made
 //! by the test, and a client that trusts only that certificate.
 
+#[path = "api/helpers.rs"]
+#[allow(dead_code)]
+mod helpers;
+
+use helpers::{spawn_app_with_config, TestApp};
 use lever_hooks::sample::{random_token, signed_body, SampleEvent};
 use lever_hooks::store::{SledStore, Store};
-use lever_hooks::{App, Config, HandlerRegistry};
+use lever_hooks::{Config, HandlerRegistry};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::Command;
@@ -68,34 +73,10 @@ signing_tokens = {{ default = ["{SIGNING_TOKEN}"] }}
     }
 }
 
-struct Running {
-    addr: SocketAddr,
-    stopper: lever_hooks::app::Stopper,
-    running: tokio::task::JoinHandle<Result<(), lever_hooks::app::AppError>>,
-}
-
-async fn spawn(setup: &Setup) -> Running {
+async fn spawn(setup: &Setup) -> TestApp {
     let config = Config::load(&setup.config_path(), &[]).unwrap_or_else(|e| panic!("{e}"));
     let store: Arc<dyn Store> = Arc::new(SledStore::temporary().expect("temporary store"));
-    let app = App::build_with_store(&config, HandlerRegistry::new(), store)
-        .await
-        .expect("app builds");
-    Running {
-        addr: SocketAddr::from(([127, 0, 0, 1], app.port())),
-        stopper: app.stopper(),
-        running: tokio::spawn(app.run_until_stopped()),
-    }
-}
-
-impl Running {
-    async fn stop(self) {
-        self.stopper.stop();
-        let result = tokio::time::timeout(Duration::from_secs(10), self.running)
-            .await
-            .expect("app stops within 10s")
-            .expect("app task did not panic");
-        assert!(result.is_ok(), "app stopped with an error: {result:?}");
-    }
+    spawn_app_with_config(&config, HandlerRegistry::new(), store).await
 }
 
 fn delivery() -> Vec<u8> {
@@ -125,12 +106,12 @@ fn trusting_client(setup: &Setup, addr: SocketAddr) -> reqwest::Client {
 async fn a_signed_delivery_over_https_is_accepted() {
     let setup = Setup::new();
     let app = spawn(&setup).await;
-    let client = trusting_client(&setup, app.addr);
+    let client = trusting_client(&setup, app.addr());
 
     let response = client
         .post(format!(
             "https://localhost:{}/webhooks/lever",
-            app.addr.port()
+            app.addr().port()
         ))
         .header("content-type", "application/json")
         .body(delivery())
@@ -151,7 +132,7 @@ async fn plain_http_to_the_https_port_fails() {
     let app = spawn(&setup).await;
 
     let plain = reqwest::Client::new()
-        .post(format!("http://{}/webhooks/lever", app.addr))
+        .post(format!("http://{}/webhooks/lever", app.addr()))
         .header("content-type", "application/json")
         .body(delivery())
         .send()
@@ -168,14 +149,14 @@ async fn a_client_that_does_not_trust_the_certificate_is_refused_by_its_own_chec
     let setup = Setup::new();
     let app = spawn(&setup).await;
     let untrusting = reqwest::Client::builder()
-        .resolve("localhost", app.addr)
+        .resolve("localhost", app.addr())
         .build()
         .unwrap();
 
     let result = untrusting
         .post(format!(
             "https://localhost:{}/webhooks/lever",
-            app.addr.port()
+            app.addr().port()
         ))
         .body(delivery())
         .send()
@@ -192,7 +173,7 @@ async fn a_connection_that_never_starts_the_handshake_is_closed_at_the_client_ti
     let app = spawn(&setup).await;
 
     let started = Instant::now();
-    let mut idle = TcpStream::connect(app.addr).await.unwrap();
+    let mut idle = TcpStream::connect(app.addr()).await.unwrap();
     let mut buf = [0u8; 64];
     let read = tokio::time::timeout(Duration::from_millis(2500), idle.read(&mut buf)).await;
 

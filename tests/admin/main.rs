@@ -8,47 +8,12 @@
 mod helpers;
 
 use helpers::*;
-use lever_hooks::handler::{
-    async_trait, BoxError, Handler, HandlerContext, HandlerRegistry, Outcome,
-};
 use lever_hooks::sample::SampleEvent;
-use lever_hooks::EventDocument;
 use serde_json::{json, Value};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 const TOKEN: &str = "admin-token-for-tests-0123";
-
-/// Gives up while `failing`, else done; counts calls.
-#[derive(Clone, Default)]
-struct Switch {
-    failing: Arc<AtomicBool>,
-    calls: Arc<AtomicUsize>,
-}
-
-#[async_trait]
-impl Handler for Switch {
-    async fn handle(&self, _: &EventDocument, _: &HandlerContext) -> Result<Outcome, BoxError> {
-        self.calls.fetch_add(1, Ordering::SeqCst);
-        if self.failing.load(Ordering::SeqCst) {
-            Ok(Outcome::give_up("the provider said no"))
-        } else {
-            Ok(Outcome::Done)
-        }
-    }
-}
-
-async fn start(switch: &Switch) -> TestApp {
-    let extra = format!(
-        "[admin]\nlisten = \"127.0.0.1:0\"\ntoken = \"{TOKEN}\"\n\n[[routes]]\nevents = [\"*\"]\nhandler = \"switch\"\n"
-    );
-    spawn_app(
-        &extra,
-        HandlerRegistry::new().register("switch", switch.clone()),
-    )
-    .await
-}
 
 async fn call(
     app: &TestApp,
@@ -96,7 +61,7 @@ async fn deliver_and_finish(app: &TestApp, opportunity: &str) -> String {
 
 pub async fn probes_and_metrics_need_no_token_and_the_api_does() {
     let switch = Switch::default();
-    let app = start(&switch).await;
+    let app = spawn_with_switch(TOKEN, &switch).await;
     deliver_and_finish(&app, "opp-1").await;
     for path in ["/healthz", "/readyz"] {
         let (status, body) = call(&app, reqwest::Method::GET, path, None, None).await;
@@ -133,7 +98,7 @@ pub async fn probes_and_metrics_need_no_token_and_the_api_does() {
 
 pub async fn events_list_in_pages_and_one_event_shows_its_attempts() {
     let switch = Switch::default();
-    let app = start(&switch).await;
+    let app = spawn_with_switch(TOKEN, &switch).await;
     let first = deliver_and_finish(&app, "opp-1").await;
     let second = deliver_and_finish(&app, "opp-2").await;
     let third = deliver_and_finish(&app, "opp-1").await;
@@ -171,7 +136,7 @@ pub async fn events_list_in_pages_and_one_event_shows_its_attempts() {
 pub async fn a_dead_letter_is_listed_with_its_error_and_a_retry_keeps_counting_attempts() {
     let switch = Switch::default();
     switch.failing.store(true, Ordering::SeqCst);
-    let app = start(&switch).await;
+    let app = spawn_with_switch(TOKEN, &switch).await;
     let id = deliver_and_finish(&app, "opp-1").await;
 
     let (status, letters) = get(&app, "/api/v1/dead-letters?handler=switch").await;
@@ -218,7 +183,7 @@ pub async fn a_dead_letter_is_listed_with_its_error_and_a_retry_keeps_counting_a
 
 pub async fn replay_runs_an_event_again_and_purge_leaves_tombstones() {
     let switch = Switch::default();
-    let app = start(&switch).await;
+    let app = spawn_with_switch(TOKEN, &switch).await;
     let id = deliver_and_finish(&app, "opp-1").await;
     let before = switch.calls.load(Ordering::SeqCst);
 
@@ -255,7 +220,7 @@ pub async fn replay_runs_an_event_again_and_purge_leaves_tombstones() {
 
 pub async fn bad_requests_get_clear_json_errors_and_the_openapi_document_is_served() {
     let switch = Switch::default();
-    let app = start(&switch).await;
+    let app = spawn_with_switch(TOKEN, &switch).await;
     for (path, needle) in [
         ("/api/v1/events?status=failed", "status `failed`"),
         ("/api/v1/events?acount=acme", "unknown parameter `acount`"),

@@ -11,7 +11,7 @@ use lever_hooks::store::{
 use lever_hooks::{App, Config, EventDocument};
 use serde_json::Value;
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -22,6 +22,8 @@ pub const SIGNING_TOKEN: &str = "test-signing-token";
 /// A running app and what a test needs to poke at it.
 pub struct TestApp {
     pub base: String,
+    /// The port `base` points at.
+    pub port: u16,
     /// The admin listener's base URL, when the config has `[admin]`.
     #[allow(dead_code)] // Read by the admin tests, which share this file.
     pub admin: Option<String>,
@@ -139,11 +141,23 @@ pub async fn spawn_app_on(extra: &str, plugins: HandlerRegistry, inner: Arc<dyn 
     let text = config_text(extra);
     let config = Config::parse(&text, Path::new("."), &|_| None, &plugins.names())
         .unwrap_or_else(|e| panic!("test config is invalid: {e}"));
+    spawn_app_with_config(&config, plugins, inner).await
+}
+
+/// Spawns the app with a whole config of the test's own instead of [`config_text`]
+/// (the server's own settings: TLS, timeouts) on a given store, wrapped as in
+/// [`spawn_app_on`].
+pub async fn spawn_app_with_config(
+    config: &Config,
+    plugins: HandlerRegistry,
+    inner: Arc<dyn Store>,
+) -> TestApp {
     let store = Arc::new(CountingStore::new(inner));
-    let app = App::build_with_store(&config, plugins, store.clone())
+    let app = App::build_with_store(config, plugins, store.clone())
         .await
         .expect("app builds");
-    let base = format!("http://127.0.0.1:{}", app.port());
+    let port = app.port();
+    let base = format!("http://127.0.0.1:{port}");
     let admin = app
         .admin_port()
         .map(|port| format!("http://127.0.0.1:{port}"));
@@ -151,6 +165,7 @@ pub async fn spawn_app_on(extra: &str, plugins: HandlerRegistry, inner: Arc<dyn 
     let running = tokio::spawn(app.run_until_stopped());
     TestApp {
         base,
+        port,
         admin,
         http: reqwest::Client::new(),
         store,
@@ -160,6 +175,12 @@ pub async fn spawn_app_on(extra: &str, plugins: HandlerRegistry, inner: Arc<dyn 
 }
 
 impl TestApp {
+    /// Where the app listens.
+    #[allow(dead_code)] // Used by the TLS and slow-client tests, which share this file.
+    pub fn addr(&self) -> std::net::SocketAddr {
+        std::net::SocketAddr::from(([127, 0, 0, 1], self.port))
+    }
+
     /// POSTs raw bytes to `path`; returns the status and the JSON answer.
     pub async fn post(&self, path: &str, body: Vec<u8>) -> (u16, Value) {
         let response = self
@@ -231,6 +252,40 @@ where
 /// The jobs of an event, once routing has created them.
 pub async fn jobs_of(app: &TestApp, id: &EventId) -> Vec<Job> {
     app.store.jobs_of(id).await.expect("store reads")
+}
+
+/// A plugin that gives up while `failing`, else is done; counts its calls.
+#[allow(dead_code)] // Used by the admin, admin CLI and dashboard tests, which share this file.
+#[derive(Clone, Default)]
+pub struct Switch {
+    pub failing: Arc<AtomicBool>,
+    pub calls: Arc<AtomicUsize>,
+}
+
+#[async_trait]
+impl Handler for Switch {
+    async fn handle(&self, _: &EventDocument, _: &HandlerContext) -> Result<Outcome, BoxError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        if self.failing.load(Ordering::SeqCst) {
+            Ok(Outcome::give_up("the provider said no"))
+        } else {
+            Ok(Outcome::Done)
+        }
+    }
+}
+
+/// Spawns the app with `[admin]` behind `admin_token` and every event routed to `switch`
+/// (registered as "switch").
+#[allow(dead_code)] // Used by the admin, admin CLI and dashboard tests, which share this file.
+pub async fn spawn_with_switch(admin_token: &str, switch: &Switch) -> TestApp {
+    let extra = format!(
+        "[admin]\nlisten = \"127.0.0.1:0\"\ntoken = \"{admin_token}\"\n\n[[routes]]\nevents = [\"*\"]\nhandler = \"switch\"\n"
+    );
+    spawn_app(
+        &extra,
+        HandlerRegistry::new().register("switch", switch.clone()),
+    )
+    .await
 }
 
 /// What a [`Recorder`] does on each call.
