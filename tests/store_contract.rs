@@ -33,12 +33,26 @@ mod postgres {
     contract::store_contract!(optional fresh);
 
     /// Always runs, so `cargo test` says whether the PostgreSQL suite ran, even when test
-    /// output is captured.
-    #[test]
-    fn postgres_suite_status() {
+    /// output is captured; when it runs, the named database must answer as PostgreSQL.
+    #[tokio::test]
+    async fn postgres_suite_status() {
         use std::io::Write;
         let line = match contract::pg::url() {
-            Some(_) => "PostgreSQL suite: running against LEVER_HOOKS_TEST_DATABASE_URL".to_owned(),
+            Some(url) => {
+                let pool = sqlx::postgres::PgPoolOptions::new()
+                    .max_connections(1)
+                    .connect(&url)
+                    .await
+                    .expect("LEVER_HOOKS_TEST_DATABASE_URL is set but cannot be reached");
+                let version: String = sqlx::query_scalar("SELECT version()")
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap();
+                assert!(version.starts_with("PostgreSQL"), "{version}");
+                format!(
+                    "PostgreSQL suite: running against LEVER_HOOKS_TEST_DATABASE_URL ({version})"
+                )
+            }
             None => contract::pg::SKIPPED.to_owned(),
         };
         // Straight to the process's stderr: the test harness captures only print macros.
