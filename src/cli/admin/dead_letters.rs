@@ -2,7 +2,7 @@
 
 use super::client::{parse, AdminClient};
 use super::table::{time, Table};
-use super::{fetch_pages, width, Paging};
+use super::{fetch_pages, width, write_json_pages, Paging};
 use crate::store::{Job, StoredEvent};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -42,17 +42,14 @@ pub async fn list(
     })
     .await?;
     if json {
-        match pages.as_slice() {
-            [(_, raw)] => writeln!(out, "{raw}")?,
-            _ => {
-                let dead_letters = pages.into_iter().flat_map(|(p, _)| p.dead_letters);
-                let merged = DeadLetterPage {
-                    dead_letters: dead_letters.collect(),
-                    next: None,
-                };
-                writeln!(out, "{}", serde_json::to_string(&merged)?)?;
-            }
-        }
+        write_json_pages(
+            pages,
+            |pages| DeadLetterPage {
+                dead_letters: pages.into_iter().flat_map(|p| p.dead_letters).collect(),
+                next: None,
+            },
+            out,
+        )?;
         return Ok(ExitCode::SUCCESS);
     }
     let more = pages.last().is_some_and(|(p, _)| p.next.is_some());
