@@ -256,6 +256,23 @@ async fn fetch_pages<T: DeserializeOwned>(
     }
 }
 
+/// `--json` for a list: the one page as the API sent it, or every page merged into one
+/// document by `merge`.
+fn write_json_pages<T: Serialize>(
+    pages: Vec<(T, String)>,
+    merge: impl FnOnce(Vec<T>) -> T,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    match pages.as_slice() {
+        [(_, raw)] => writeln!(out, "{raw}")?,
+        _ => {
+            let merged = merge(pages.into_iter().map(|(page, _)| page).collect());
+            writeln!(out, "{}", serde_json::to_string(&merged)?)?;
+        }
+    }
+    Ok(())
+}
+
 /// A state or status as the API spells it (`dead`, `give_up`).
 fn name<T: Serialize>(value: &T) -> String {
     match serde_json::to_value(value) {

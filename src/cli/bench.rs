@@ -159,15 +159,20 @@ fn start_servers(workers: usize, instances: u64, storage: &Storage) -> anyhow::R
     })
 }
 
+/// The runtime each bench instance's thread serves on.
+fn server_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("server runtime")
+}
+
 /// One more lever-hooks instance on its own thread; its intake URL.
 fn start_instance(config: Config) -> anyhow::Result<(String, Running)> {
     let (ready_tx, ready_rx) = std::sync::mpsc::channel();
     let thread = std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("server runtime");
+        let runtime = server_runtime();
         runtime.block_on(async move {
             match App::build(&config, HandlerRegistry::new()).await {
                 Ok(app) => {
@@ -195,11 +200,7 @@ fn start_with_ceiling(
 ) -> anyhow::Result<((String, String), Running)> {
     let (ready_tx, ready_rx) = std::sync::mpsc::channel();
     let thread = std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("server runtime");
+        let runtime = server_runtime();
         runtime.block_on(async move {
             let app = match App::build(&config, HandlerRegistry::new()).await {
                 Ok(app) => app,

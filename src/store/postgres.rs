@@ -329,7 +329,8 @@ impl Store for PostgresStore {
     }
 
     async fn event(&self, id: &EventId) -> Result<Option<StoredEvent>, StoreError> {
-        bounded(rows::event(&self.pool, id)).await
+        let found = bounded(rows::event(&self.pool, id)).await?;
+        Ok(found.map(|(event, _)| event))
     }
 
     async fn jobs_of(&self, id: &EventId) -> Result<Vec<Job>, StoreError> {

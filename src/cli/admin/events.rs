@@ -2,7 +2,7 @@
 
 use super::client::{parse, AdminClient, AdminError};
 use super::table::{cut, duration, time, time_ms, Table};
-use super::{fetch_pages, name, progress, Paging};
+use super::{fetch_pages, name, progress, write_json_pages, Paging};
 use crate::store::{EventPage, EventView};
 use anyhow::bail;
 use serde_json::{json, Value};
@@ -22,14 +22,14 @@ pub async fn list(
     })
     .await?;
     if json {
-        match pages.as_slice() {
-            [(_, raw)] => writeln!(out, "{raw}")?,
-            _ => {
-                let events = pages.into_iter().flat_map(|(p, _)| p.events).collect();
-                let merged = EventPage { events, next: None };
-                writeln!(out, "{}", serde_json::to_string(&merged)?)?;
-            }
-        }
+        write_json_pages(
+            pages,
+            |pages| EventPage {
+                events: pages.into_iter().flat_map(|p| p.events).collect(),
+                next: None,
+            },
+            out,
+        )?;
         return Ok(ExitCode::SUCCESS);
     }
     let more = pages.last().is_some_and(|(p, _)| p.next.is_some());

@@ -140,17 +140,9 @@ pub(super) async fn event_view(
     pool: &PgPool,
     id: &EventId,
 ) -> Result<Option<EventView>, StoreError> {
-    let row = sqlx::query(&format!(
-        "SELECT {EVENT_COLUMNS} FROM events e WHERE e.id = $1"
-    ))
-    .bind(id.as_str())
-    .fetch_optional(pool)
-    .await
-    .map_err(backend)?;
-    let Some(row) = row else {
+    let Some((event, routed)) = super::rows::event(pool, id).await? else {
         return Ok(None);
     };
-    let (event, routed) = event_from(&row)?;
     let jobs = super::rows::jobs_of(pool, id).await?;
     Ok(Some(
         Matched {

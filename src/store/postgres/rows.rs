@@ -89,8 +89,11 @@ pub(super) fn state_name(state: JobState) -> &'static str {
     }
 }
 
-/// One stored event.
-pub(super) async fn event(pool: &PgPool, id: &EventId) -> Result<Option<StoredEvent>, StoreError> {
+/// One stored event, and whether it was routed.
+pub(super) async fn event(
+    pool: &PgPool,
+    id: &EventId,
+) -> Result<Option<(StoredEvent, bool)>, StoreError> {
     let row = sqlx::query(&format!(
         "SELECT {EVENT_COLUMNS} FROM events e WHERE e.id = $1"
     ))
@@ -98,8 +101,7 @@ pub(super) async fn event(pool: &PgPool, id: &EventId) -> Result<Option<StoredEv
     .fetch_optional(pool)
     .await
     .map_err(backend)?;
-    row.map(|row| event_from(&row).map(|(event, _)| event))
-        .transpose()
+    row.map(|row| event_from(&row)).transpose()
 }
 
 /// Every job of one event, by id.

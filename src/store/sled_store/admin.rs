@@ -39,6 +39,29 @@ impl Inner {
             .map(|item| item.map_err(backend).and_then(|(_, v)| from_json(&v)))
     }
 
+    /// Events newest first (older than `before` when given) that `filter` matches, each
+    /// with whether it was routed and its jobs.
+    fn matching<'a>(
+        &'a self,
+        filter: &'a EventFilter,
+        before: Option<&str>,
+    ) -> impl Iterator<Item = Result<(StoredEvent, bool, Vec<Job>), StoreError>> + 'a {
+        self.events_newest_first(before).filter_map(move |event| {
+            let found = (|| {
+                let event = event?;
+                if !filter.matches_event(&event) {
+                    return Ok(None);
+                }
+                let jobs = self.jobs(&event.id)?;
+                let routed = self.routed(&event)?;
+                Ok(filter
+                    .matches(&event, routed, &jobs)
+                    .then_some((event, routed, jobs)))
+            })();
+            found.transpose()
+        })
+    }
+
     pub(super) fn event_view(&self, id: &EventId) -> Result<Option<EventView>, StoreError> {
         let Some(event) = self.event(id)? else {
             return Ok(None);
@@ -60,16 +83,8 @@ impl Inner {
     ) -> Result<EventPage, StoreError> {
         let mut events = Vec::new();
         let mut next = None;
-        for event in self.events_newest_first(before) {
-            let event = event?;
-            if !filter.matches_event(&event) {
-                continue;
-            }
-            let jobs = self.jobs(&event.id)?;
-            let routed = self.routed(&event)?;
-            if !filter.matches(&event, routed, &jobs) {
-                continue;
-            }
+        for found in self.matching(filter, before) {
+            let (event, routed, jobs) = found?;
             if events.len() == limit {
                 next = events.last().map(|v: &EventView| v.event.id.to_string());
                 break;
@@ -126,15 +141,8 @@ impl Inner {
     ) -> Result<Vec<JobId>, StoreError> {
         let _guard = self.lock_jobs();
         let mut dead = Vec::new();
-        for event in self.events_newest_first(None) {
-            let event = event?;
-            if !filter.matches_event(&event) {
-                continue;
-            }
-            let jobs = self.jobs(&event.id)?;
-            if !filter.matches(&event, self.routed(&event)?, &jobs) {
-                continue;
-            }
+        for found in self.matching(filter, None) {
+            let (_, _, jobs) = found?;
             dead.extend(
                 filter
                     .jobs(&jobs)
@@ -153,12 +161,9 @@ impl Inner {
     ) -> Result<usize, StoreError> {
         let mut writes = sled::Batch::default();
         let mut purged = 0;
-        for event in self.events_newest_first(None) {
-            let mut event = event?;
-            if event.purged_at.is_some() || !filter.matches_event(&event) {
-                continue;
-            }
-            if !filter.matches(&event, self.routed(&event)?, &self.jobs(&event.id)?) {
+        for found in self.matching(filter, None) {
+            let (mut event, _, _) = found?;
+            if event.purged_at.is_some() {
                 continue;
             }
             event.data = crate::purge::tombstone(&event.data);
