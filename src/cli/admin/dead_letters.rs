@@ -1,11 +1,11 @@
 //! `dead-letters list` and `dead-letters retry`.
 
-use super::client::{parse, AdminClient};
+use super::client::{parse, AdminClient, AdminError};
 use super::table::{time, Table};
-use super::{fetch_pages, width, write_json_pages, Paging};
+use super::{fetch_pages, progress, width, write_json_pages, Paging};
 use crate::store::{Job, StoredEvent};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::{json, Value};
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
@@ -82,9 +82,7 @@ pub async fn list(
     Ok(ExitCode::SUCCESS)
 }
 
-/// `dead-letters retry`: one `POST /api/v1/dead-letters/retry` with the filter, which the
-/// store does in one durable step (`Store::retry_dead`). With no filter and no `--yes`, it
-/// counts the dead letters first and asks.
+/// `dead-letters retry`: lists every match, then replays them job by job under a bar.
 pub async fn retry(
     api: &AdminClient,
     params: &[(&'static str, String)],
@@ -92,50 +90,87 @@ pub async fn retry(
     json: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
-    if params.is_empty() && !yes {
-        let every_page = Paging {
-            limit: 500,
-            all: true,
-        };
-        let pages = fetch_pages(api, PATH, params, &every_page, |p: &DeadLetterPage| {
-            p.next.clone()
-        })
-        .await?;
-        let count: usize = pages.iter().map(|(p, _)| p.dead_letters.len()).sum();
-        if count > 0 {
-            if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
-                eprintln!(
-                    "error: with no filter this retries all {count} dead letters; pass --yes to go ahead"
-                );
-                return Ok(ExitCode::from(2));
-            }
-            if !confirm(count)? {
-                eprintln!("nothing retried");
-                return Ok(ExitCode::from(1));
-            }
-        }
-    }
-    let body: Map<String, Value> = params
-        .iter()
-        .map(|(key, value)| ((*key).to_owned(), Value::String(value.clone())))
+    let every_page = Paging {
+        limit: 500,
+        all: true,
+    };
+    let pages = fetch_pages(api, PATH, params, &every_page, |p: &DeadLetterPage| {
+        p.next.clone()
+    })
+    .await?;
+    let letters: Vec<DeadLetter> = pages
+        .into_iter()
+        .flat_map(|(p, _)| p.dead_letters)
         .collect();
-    let raw = api
-        .post(&format!("{PATH}/retry"), &Value::Object(body))
-        .await?;
-    if json {
-        writeln!(out, "{raw}")?;
+    if letters.is_empty() {
+        if json {
+            writeln!(out, "{}", json!({"retried": [], "failed": []}))?;
+        } else {
+            writeln!(out, "no dead letters match")?;
+        }
         return Ok(ExitCode::SUCCESS);
     }
-    let answer: Value = parse(&raw)?;
-    let retried = answer["retried"].as_array().map_or(0, Vec::len);
-    if retried == 0 {
-        writeln!(out, "no dead letters match")?;
+    if params.is_empty() && !yes {
+        if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+            eprintln!(
+                "error: with no filter this retries all {} dead letters; pass --yes to go ahead",
+                letters.len()
+            );
+            return Ok(ExitCode::from(2));
+        }
+        if !confirm(letters.len())? {
+            eprintln!("nothing retried");
+            return Ok(ExitCode::from(1));
+        }
+    }
+
+    let bar = progress(letters.len(), "retrying");
+    let mut retried: Vec<String> = Vec::new();
+    let mut failed: Vec<(String, String)> = Vec::new();
+    for letter in &letters {
+        let path = format!("/api/v1/events/{}/replay", letter.event.id);
+        match api
+            .post(&path, &json!({"handler": letter.job.handler}))
+            .await
+        {
+            Ok(raw) => {
+                let answer: Value = parse(&raw)?;
+                let jobs = answer["replayed"].as_array().into_iter().flatten();
+                retried.extend(jobs.filter_map(|j| j.as_str().map(str::to_owned)));
+            }
+            Err(e @ (AdminError::Unauthorized | AdminError::Unreachable { .. })) => {
+                bar.abandon();
+                return Err(e.into());
+            }
+            Err(e) => failed.push((letter.job.id.clone(), e.to_string())),
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+
+    if json {
+        let failed: Vec<Value> = failed
+            .iter()
+            .map(|(job, error)| json!({"job": job, "error": error}))
+            .collect();
+        writeln!(out, "{}", json!({"retried": retried, "failed": failed}))?;
     } else {
         writeln!(
             out,
-            "retried {retried} dead letter{}",
-            if retried == 1 { "" } else { "s" }
+            "retried {} dead letter{}",
+            retried.len(),
+            if retried.len() == 1 { "" } else { "s" }
         )?;
+        for (job, error) in &failed {
+            writeln!(out, "not retried {job}: {error}")?;
+        }
+    }
+    if !failed.is_empty() {
+        anyhow::bail!(
+            "{} of {} dead letters could not be retried",
+            failed.len(),
+            letters.len()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
