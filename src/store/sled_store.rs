@@ -14,6 +14,7 @@
 
 mod admin;
 mod index;
+mod journal;
 mod keys;
 
 use super::types::now_millis;
