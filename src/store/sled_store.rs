@@ -1,21 +1,21 @@
 //! The embedded sled backend: zero setup, one process, group commit for durable intake.
 //!
-//! Everything lives in one sled tree under one-byte key prefixes (see `keys`), so every
-//! multi-record change is a single atomic `apply_batch` rather than a multi-tree
-//! transaction (which costs hundreds of microseconds per event in sled 0.34).
-//!
-//! One writer task owns ingestion. Concurrent deliveries queue up while it flushes, so a
-//! single batch and a single `flush` make a whole group durable before every waiter is
-//! answered. Throughput comes from that batching, never from skipping the flush. What a
-//! group writes grows in key order (events, unrouted marks, pending index records); the
-//! dedupe and token entries reach their randomly ordered keys later (see `index`). Job
-//! changes (route, claim, finish) are serialized by one in-process lock: sled allows one
-//! process per folder, so that lock is the whole story.
+//! Events live in an append-only journal next to sled (see `event_log`): one writer task
+//! decides every queued delivery against the in-memory index, appends the group's
+//! records, and one `fdatasync` makes the whole group durable before every waiter is
+//! answered. Throughput comes from that batching, never from skipping the sync. Jobs,
+//! records and the keys of retired journal segments are in one sled tree under one-byte
+//! key prefixes (see `keys`), so every multi-record change there is a single atomic
+//! `apply_batch`. Job changes (route, claim, finish) are serialized by one in-process
+//! lock: sled allows one process per folder, so that lock is the whole story.
 
 mod admin;
-mod index;
+mod event_log;
 mod journal;
 mod keys;
+mod legacy;
+#[cfg(test)]
+mod tests;
 
 use super::types::now_millis;
 use super::{
@@ -25,15 +25,15 @@ use super::{
 use crate::document::idempotency_key;
 use crate::event::EventId;
 use async_trait::async_trait;
-use index::PendingIndex;
-use keys::{event_key, job_key, queue_group, queue_key, record_key, scoped, unrouted_key, Prefix};
+use event_log::{EventLog, Intake, TokenEntry};
+use keys::{job_key, queue_group, queue_key, record_key, scoped, Prefix};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
-/// Most ingests answered by one flush.
+/// Most ingests answered by one sync.
 const MAX_BATCH: usize = 1024;
 
 /// The sled-backed [`Store`].
@@ -45,14 +45,16 @@ pub struct SledStore {
 
 struct Inner {
     db: sled::Db,
-    /// Every record, under the prefixes in `keys`.
+    /// Jobs, records and retired keys, under the prefixes in `keys`.
     tree: sled::Tree,
+    /// Events, their routing marks, and live dedupe keys and tokens.
+    log: EventLog,
     /// Serializes route, claim and finish, which read a job and write it back.
     jobs_lock: Mutex<()>,
-    /// Dedupe and token entries durable in pending records, not yet under their keys.
-    pending: PendingIndex,
     /// Shares one sled flush among everyone waiting for one.
     flusher: SharedFlush,
+    /// The folder of a temporary store, removed with it.
+    _temporary: Option<tempfile::TempDir>,
 }
 
 /// Coalesces flushes: at most one `flush_async` runs at a time, and a caller whose writes
@@ -83,9 +85,22 @@ impl SharedFlush {
     }
 }
 
+/// A delivery (or a token on its own) waiting for the writer.
 struct IngestRequest {
-    event: NewEvent,
+    intake: Pending,
     reply: oneshot::Sender<Result<IngestOutcome, StoreError>>,
+}
+
+/// What the writer is asked to decide.
+enum Pending {
+    /// A verified delivery.
+    Event(NewEvent),
+    /// A token that came without an event (Lever's settings-page test).
+    Token {
+        account: String,
+        token: String,
+        received_at: Millis,
+    },
 }
 
 fn backend(e: impl std::fmt::Display) -> StoreError {
@@ -102,87 +117,100 @@ impl SledStore {
     /// Leases left by a previous process are released: sled allows one process per
     /// folder, so every leased job was in flight when that process stopped.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
+        Self::open_with_segments(path, event_log::SEGMENT_SIZE)
+    }
+
+    /// [`open`](Self::open) with journal segments of `segment_size` bytes.
+    fn open_with_segments(path: &Path, segment_size: u64) -> Result<Self, StoreError> {
         let db = sled::Config::new()
             .path(path)
             .mode(sled::Mode::HighThroughput)
-            // Writes that must survive a crash are flushed explicitly (ingest, finish), and
-            // a timed flush competing with them only added latency spikes.
+            // Writes that must survive a crash are flushed explicitly (routing, finish),
+            // and a timed flush competing with them only added latency spikes.
             .flush_every_ms(None)
             .open()
             .map_err(backend)?;
-        Self::from_db(db)
+        // Opened after sled, whose lock on the folder keeps a second process out of both.
+        let log = EventLog::open(&path.join("journal"), segment_size)?;
+        Self::from_parts(db, log, None)
     }
 
     /// A store in a temporary folder, removed when dropped (tests, benchmarks).
     pub fn temporary() -> Result<Self, StoreError> {
+        let folder = tempfile::tempdir().map_err(backend)?;
         let db = sled::Config::new()
-            .temporary(true)
+            .path(folder.path().join("sled"))
             .flush_every_ms(None)
             .open()
             .map_err(backend)?;
-        Self::from_db(db)
+        let log = EventLog::open(&folder.path().join("journal"), event_log::SEGMENT_SIZE)?;
+        Self::from_parts(db, log, Some(folder))
     }
 
-    fn from_db(db: sled::Db) -> Result<Self, StoreError> {
+    fn from_parts(
+        db: sled::Db,
+        log: EventLog,
+        temporary: Option<tempfile::TempDir>,
+    ) -> Result<Self, StoreError> {
         let tree = db.open_tree("lever-hooks").map_err(backend)?;
         let inner = Arc::new(Inner {
             db,
             tree,
+            log,
             jobs_lock: Mutex::new(()),
-            pending: PendingIndex::default(),
             flusher: SharedFlush::default(),
+            _temporary: temporary,
         });
         inner.release_leases()?;
-        if inner.pending.load(&inner.tree)? > 0 {
-            inner.pending.added.notify_one();
-        }
-        tokio::spawn(index::run_indexer(
-            Arc::downgrade(&inner),
-            inner.pending.added.clone(),
-        ));
+        legacy::import(&inner)?;
         let (writer, requests) = mpsc::channel(4 * MAX_BATCH);
         tokio::spawn(write_batches(inner.clone(), requests));
         Ok(Self { inner, writer })
     }
+
+    /// Hands a delivery or token to the writer and waits until it is decided and durable.
+    async fn submit(&self, intake: Pending) -> Result<IngestOutcome, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.writer
+            .send(IngestRequest { intake, reply })
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Bytes the event journal takes on disk (sled's own files not counted).
+    pub fn journal_bytes(&self) -> u64 {
+        self.inner.log.disk_bytes()
+    }
 }
 
-/// The single writer: decide every queued ingest and apply them as one atomic batch, then
-/// hand the answers to the flusher. Deciding the next group overlaps the current flush.
+/// The single writer: decide every queued ingest and append them to the journal as one
+/// group, then hand the answers to the syncer. Deciding the next group overlaps the
+/// current sync.
 async fn write_batches(inner: Arc<Inner>, mut requests: mpsc::Receiver<IngestRequest>) {
-    let (to_flush, pending) = mpsc::unbounded_channel();
-    tokio::spawn(flush_batches(inner.clone(), pending));
+    let (to_sync, pending) = mpsc::unbounded_channel();
+    tokio::spawn(sync_batches(inner.clone(), pending));
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while requests.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let answers = write_group(&inner, &mut batch);
-        if to_flush.send(answers).is_err() {
+        if to_sync.send(answers).is_err() {
             return;
-        }
-        inner.pending.added.notify_one();
-        while inner.pending.lock().len() > index::MAX_PENDING {
-            let moved = inner.pending.moved.notified();
-            if inner.pending.lock().len() <= index::MAX_PENDING {
-                break;
-            }
-            moved.await;
         }
     }
 }
 
-/// Decides every queued ingest and applies them as one atomic batch (not yet flushed).
+/// Decides every queued ingest and appends them as one group (not yet synced).
 fn write_group(inner: &Inner, batch: &mut Vec<IngestRequest>) -> Answers {
     let mut group = Group::default();
-    // Held until the group's entries are in memory, so the indexer cannot move a
-    // pending record and then see its entries added back.
-    let mut pending = inner.pending.lock();
+    // Held from the first decision until the group is indexed, so every decision sees
+    // every earlier one.
+    let mut state = inner.log.lock();
     let outcomes: Vec<_> = batch
         .iter()
-        .map(|r| inner.decide_ingest(&r.event, &pending, &mut group))
+        .map(|r| inner.decide(&r.intake, &state, &mut group))
         .collect();
-    match inner.tree.apply_batch(group.writes) {
-        Ok(()) => {
-            pending.extend(group.deferred);
-            batch.drain(..).map(|r| r.reply).zip(outcomes).collect()
-        }
+    match inner.log.append_intake(&mut state, group.intake) {
+        Ok(()) => batch.drain(..).map(|r| r.reply).zip(outcomes).collect(),
         Err(e) => {
             let e = e.to_string();
             batch
@@ -198,13 +226,16 @@ type Answers = Vec<(
     Result<IngestOutcome, StoreError>,
 )>;
 
-/// Makes applied groups durable: one flush for every group waiting, then their answers.
-async fn flush_batches(inner: Arc<Inner>, mut pending: mpsc::UnboundedReceiver<Answers>) {
+/// Makes appended groups durable: one sync for every group waiting, then their answers.
+async fn sync_batches(inner: Arc<Inner>, mut pending: mpsc::UnboundedReceiver<Answers>) {
     let mut groups = Vec::new();
     while pending.recv_many(&mut groups, MAX_BATCH).await > 0 {
-        let flushed = inner.flusher.flush(&inner.db).await;
+        let syncing = inner.clone();
+        let synced = tokio::task::spawn_blocking(move || syncing.log.sync())
+            .await
+            .unwrap_or_else(|e| Err(StoreError::Backend(format!("journal sync: {e}"))));
         for (reply, outcome) in groups.drain(..).flatten() {
-            let answer = match &flushed {
+            let answer = match &synced {
                 Ok(()) => outcome,
                 Err(e) => Err(StoreError::Backend(e.to_string())),
             };
@@ -214,44 +245,33 @@ async fn flush_batches(inner: Arc<Inner>, mut pending: mpsc::UnboundedReceiver<A
     }
 }
 
-/// What one group commit will write, and what it decided so far that later events in the
+/// What one group will append, and what it decided so far that later deliveries in the
 /// same group must see (a delivery and its retry can arrive in one group).
 #[derive(Default)]
 struct Group {
-    writes: sled::Batch,
-    /// Every entry this group wrote or deferred, for lookups within the group.
+    intake: Vec<Intake>,
+    /// Every dedupe and token entry this group decided, for lookups within the group.
     seen: HashMap<Vec<u8>, Vec<u8>>,
-    /// Dedupe and token entries written as pending records, for [`PendingIndex`].
-    deferred: Vec<index::Entry>,
-}
-
-impl Group {
-    fn insert(&mut self, key: Vec<u8>, value: Vec<u8>) {
-        self.writes.insert(key.clone(), value.clone());
-        self.seen.insert(key, value);
-    }
-
-    /// Writes `entries` as the pending record of event `seq`, to be indexed later.
-    fn defer(&mut self, seq: u64, entries: Vec<index::Entry>) {
-        let (key, value) = index::pending_record(seq, &entries);
-        self.writes.insert(key, value);
-        for (key, value) in entries {
-            self.seen.insert(key.clone(), value.clone());
-            self.deferred.push((key, value));
-        }
-    }
 }
 
 impl Inner {
-    /// A dedupe or token entry, wherever it is: this group, pending, or the tree.
+    /// A dedupe or token entry, wherever it is: this group, the journal's index, or (for
+    /// retired segments) the tree.
     fn get(
         &self,
         key: &[u8],
-        pending: &HashMap<Vec<u8>, Vec<u8>>,
+        state: &event_log::State,
         group: &Group,
     ) -> Result<Option<Vec<u8>>, StoreError> {
-        if let Some(value) = group.seen.get(key).or_else(|| pending.get(key)) {
+        if let Some(value) = group.seen.get(key) {
             return Ok(Some(value.clone()));
+        }
+        let in_memory = match key.first() {
+            Some(&Prefix::DEDUPE) => state.dedupe(key),
+            _ => state.token(key),
+        };
+        if in_memory.is_some() {
+            return Ok(in_memory);
         }
         Ok(self.tree.get(key).map_err(backend)?.map(|v| v.to_vec()))
     }
@@ -270,14 +290,50 @@ impl Inner {
         Ok(())
     }
 
+    fn decide(
+        &self,
+        intake: &Pending,
+        state: &event_log::State,
+        group: &mut Group,
+    ) -> Result<IngestOutcome, StoreError> {
+        match intake {
+            Pending::Event(event) => self.decide_ingest(event, state, group),
+            Pending::Token {
+                account,
+                token,
+                received_at,
+            } => {
+                let key = scoped(Prefix::TOKEN, account, token);
+                // Already remembered (Lever retried the test): keep the first.
+                if self.get(&key, state, group)?.is_none() {
+                    // No event's content hashes to NO_CONTENT, so a later event with this
+                    // token is always token reuse, decided by the same check as any replay.
+                    let entry = TokenEntry::new(
+                        account,
+                        token,
+                        &keys::NO_CONTENT,
+                        &keys::no_event(),
+                        *received_at,
+                    );
+                    group.seen.insert(
+                        key,
+                        keys::token_value(*received_at, &keys::NO_CONTENT, &keys::no_event()),
+                    );
+                    group.intake.push(Intake::Token(entry));
+                }
+                Ok(IngestOutcome::Duplicate(keys::no_event()))
+            }
+        }
+    }
+
     fn decide_ingest(
         &self,
         event: &NewEvent,
-        pending: &HashMap<Vec<u8>, Vec<u8>>,
+        state: &event_log::State,
         group: &mut Group,
     ) -> Result<IngestOutcome, StoreError> {
         let token_key = scoped(Prefix::TOKEN, &event.account, &event.token);
-        if let Some(seen) = self.get(&token_key, pending, group)? {
+        if let Some(seen) = self.get(&token_key, state, group)? {
             let (hash, id) = keys::split_token_value(&seen).map_err(corrupt)?;
             return Ok(if hash == event.content_hash {
                 IngestOutcome::Duplicate(id)
@@ -286,11 +342,18 @@ impl Inner {
             });
         }
         let dedupe_key = scoped(Prefix::DEDUPE, &event.account, &event.dedupe_key);
-        if let Some(id) = self.get(&dedupe_key, pending, group)? {
+        if let Some(id) = self.get(&dedupe_key, state, group)? {
             let id = EventId::new(String::from_utf8_lossy(&id).into_owned());
             // A rerun with a fresh token: remember the token as this event's.
             let value = keys::token_value(event.received_at, &event.content_hash, &id);
-            group.insert(token_key, value);
+            group.seen.insert(token_key, value);
+            group.intake.push(Intake::Token(TokenEntry::new(
+                &event.account,
+                &event.token,
+                &event.content_hash,
+                &id,
+                event.received_at,
+            )));
             return Ok(IngestOutcome::Duplicate(id));
         }
         let seq = self.db.generate_id().map_err(backend)?;
@@ -308,11 +371,21 @@ impl Inner {
             data: event.data.clone(),
             purged_at: None,
         };
-        let id = event.id.as_str().as_bytes().to_vec();
-        group.insert(event_key(&event.id), to_json(&stored));
-        group.insert(unrouted_key(seq), id.clone());
-        let token_value = keys::token_value(event.received_at, &event.content_hash, &event.id);
-        group.defer(seq, vec![(dedupe_key, id), (token_key, token_value)]);
+        let token = TokenEntry::new(
+            &event.account,
+            &event.token,
+            &event.content_hash,
+            &event.id,
+            event.received_at,
+        );
+        group
+            .seen
+            .insert(dedupe_key, event.id.as_str().as_bytes().to_vec());
+        group.seen.insert(
+            token_key,
+            keys::token_value(event.received_at, &event.content_hash, &event.id),
+        );
+        group.intake.push(Intake::Event(stored, token));
         Ok(IngestOutcome::Accepted(event.id.clone()))
     }
 
@@ -325,7 +398,7 @@ impl Inner {
     }
 
     fn event(&self, id: &EventId) -> Result<Option<StoredEvent>, StoreError> {
-        self.load(&event_key(id))
+        self.log.event(id)
     }
 
     /// The first queue entry of each order group: the only jobs that may run.
@@ -366,12 +439,7 @@ fn from_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreErr
 #[async_trait]
 impl Store for SledStore {
     async fn ingest(&self, event: NewEvent) -> Result<IngestOutcome, StoreError> {
-        let (reply, answer) = oneshot::channel();
-        self.writer
-            .send(IngestRequest { event, reply })
-            .await
-            .map_err(|_| StoreError::Closed)?;
-        answer.await.map_err(|_| StoreError::Closed)?
+        self.submit(Pending::Event(event)).await
     }
 
     async fn remember_token(
@@ -380,61 +448,61 @@ impl Store for SledStore {
         token: &str,
         received_at: Millis,
     ) -> Result<(), StoreError> {
-        let inner = &self.inner;
-        // No event's content hashes to NO_CONTENT, so a later event with this token is
-        // always token reuse, decided by the same check as any replay.
-        let value = keys::token_value(received_at, &keys::NO_CONTENT, &keys::no_event());
-        let key = scoped(Prefix::TOKEN, account, token);
-        // Already remembered (Lever retried the test): keep the first.
-        let _ = inner
-            .tree
-            .compare_and_swap(key, None::<&[u8]>, Some(value))
-            .map_err(backend)?;
-        inner.flusher.flush(&inner.db).await
+        self.submit(Pending::Token {
+            account: account.to_owned(),
+            token: token.to_owned(),
+            received_at,
+        })
+        .await
+        .map(|_| ())
     }
 
     async fn unrouted(&self, limit: usize) -> Result<Vec<StoredEvent>, StoreError> {
-        let mut events = Vec::new();
-        for item in self.inner.tree.scan_prefix([Prefix::UNROUTED]).take(limit) {
-            let (_, id) = item.map_err(backend)?;
-            let id = EventId::new(String::from_utf8_lossy(&id).into_owned());
-            let event = self
-                .inner
-                .event(&id)?
-                .ok_or_else(|| corrupt("unrouted entry without its event"))?;
-            events.push(event);
-        }
-        Ok(events)
+        self.inner.log.unrouted(limit)
     }
 
     async fn route(&self, routed: Vec<Routing>) -> Result<(), StoreError> {
         let inner = &self.inner;
-        let _guard = inner.lock_jobs();
-        let mut writes = sled::Batch::default();
-        for Routing { event, seq, jobs } in routed {
-            for new in jobs {
-                let job = Job {
-                    id: idempotency_key(&event, &new.handler),
-                    event_id: event.clone(),
-                    event_seq: seq,
-                    handler: new.handler,
-                    order_key: new.order_key,
-                    state: JobState::Pending,
-                    next_at: new.run_at,
-                    lease_until: None,
-                    budget_start: 0,
-                    attempts: Vec::new(),
-                };
-                let key = job_key(job.id.as_bytes());
-                if inner.tree.contains_key(&key).map_err(backend)? {
-                    continue;
+        let mut seqs = Vec::with_capacity(routed.len());
+        let created = {
+            let _guard = inner.lock_jobs();
+            let mut writes = sled::Batch::default();
+            let mut created = false;
+            for Routing { event, seq, jobs } in routed {
+                for new in jobs {
+                    let job = Job {
+                        id: idempotency_key(&event, &new.handler),
+                        event_id: event.clone(),
+                        event_seq: seq,
+                        handler: new.handler,
+                        order_key: new.order_key,
+                        state: JobState::Pending,
+                        next_at: new.run_at,
+                        lease_until: None,
+                        budget_start: 0,
+                        attempts: Vec::new(),
+                    };
+                    let key = job_key(job.id.as_bytes());
+                    if inner.tree.contains_key(&key).map_err(backend)? {
+                        continue;
+                    }
+                    writes.insert(queue_key(&job), job.id.as_bytes());
+                    writes.insert(key, to_json(&job));
+                    created = true;
                 }
-                writes.insert(queue_key(&job), job.id.as_bytes());
-                writes.insert(key, to_json(&job));
+                seqs.push(seq);
             }
-            writes.remove(unrouted_key(seq));
+            if created {
+                inner.tree.apply_batch(writes).map_err(backend)?;
+            }
+            created
+        };
+        // The jobs are durable before the mark says the events were routed; a mark lost
+        // in a crash only routes them again, which creates nothing new.
+        if created {
+            inner.flusher.flush(&inner.db).await?;
         }
-        inner.tree.apply_batch(writes).map_err(backend)
+        inner.log.mark_routed(seqs)
     }
 
     async fn claim(
@@ -605,6 +673,10 @@ impl Store for SledStore {
     }
 
     async fn flush(&self) -> Result<(), StoreError> {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || inner.log.sync())
+            .await
+            .map_err(|e| StoreError::Backend(format!("journal sync: {e}")))??;
         self.inner.flusher.flush(&self.inner.db).await
     }
 

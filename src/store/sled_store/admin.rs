@@ -1,7 +1,7 @@
 //! The operator's side of the sled store: listing events with their jobs, replaying,
 //! retrying dead letters, purging by filter, and pruning old events.
 
-use super::keys::{event_key, job_key, queue_key, unrouted_key, Prefix};
+use super::keys::{job_key, queue_key};
 use super::{backend, from_json, to_json, Inner};
 use crate::event::EventId;
 use crate::store::query::{EventFilter, EventPage, EventStatus, EventView};
@@ -17,26 +17,30 @@ impl Inner {
     }
 
     fn routed(&self, event: &StoredEvent) -> Result<bool, StoreError> {
-        Ok(!self
-            .tree
-            .contains_key(unrouted_key(event.seq))
-            .map_err(backend)?)
+        Ok(self.log.routed(&event.id).unwrap_or(false))
     }
 
-    /// Events newest first (ids grow with time), older than `before` when given.
+    /// Events newest first (ids grow with time), older than `before` when given, read from
+    /// the journal a page at a time.
     fn events_newest_first(
         &self,
         before: Option<&str>,
     ) -> impl Iterator<Item = Result<StoredEvent, StoreError>> + '_ {
-        let start = vec![Prefix::EVENT];
-        let end = match before {
-            Some(id) => event_key(&EventId::new(id)),
-            None => vec![Prefix::EVENT + 1],
-        };
-        self.tree
-            .range(start..end)
-            .rev()
-            .map(|item| item.map_err(backend).and_then(|(_, v)| from_json(&v)))
+        const PAGE: usize = 256;
+        let mut cursor = before.map(EventId::new);
+        let mut page = std::collections::VecDeque::new();
+        let mut exhausted = false;
+        std::iter::from_fn(move || {
+            if page.is_empty() && !exhausted {
+                page.extend(self.log.newest_first(cursor.as_ref(), PAGE));
+                exhausted = page.len() < PAGE;
+                if let Some(last) = page.back() {
+                    cursor = Some(last.id.clone());
+                }
+            }
+            let listed = page.pop_front()?;
+            Some(self.log.read_listed(&listed))
+        })
     }
 
     /// Events newest first (older than `before` when given) that `filter` matches, each
@@ -159,8 +163,7 @@ impl Inner {
         filter: &EventFilter,
         now: Millis,
     ) -> Result<usize, StoreError> {
-        let mut writes = sled::Batch::default();
-        let mut purged = 0;
+        let mut tombstones = Vec::new();
         for found in self.matching(filter, None) {
             let (mut event, _, _) = found?;
             if event.purged_at.is_some() {
@@ -168,44 +171,42 @@ impl Inner {
             }
             event.data = crate::purge::tombstone(&event.data);
             event.purged_at = Some(now);
-            writes.insert(event_key(&event.id), to_json(&event));
-            purged += 1;
+            tombstones.push(event);
         }
-        self.tree.apply_batch(writes).map_err(backend)?;
+        let purged = tombstones.len();
+        self.log.replace(tombstones)?;
         Ok(purged)
     }
 
     /// Deletes events received before `cutoff` that are routed and whose jobs all
     /// finished, with their jobs. Dedupe keys and tokens stay (they are small, and a
-    /// late redelivery must still be recognised).
+    /// late redelivery must still be recognised). Then retires the journal segments no
+    /// event lives in any more.
     ///
-    /// Event ids grow with the time they were received, so the scan goes oldest first and
-    /// stops at the first event inside the retention: a run costs what it deletes, not
-    /// the size of the store.
+    /// Event ids grow with the time they were received, so only events older than the
+    /// cutoff are looked at: a run costs what it deletes, not the size of the store.
     pub(super) fn prune(&self, cutoff: Millis) -> Result<usize, StoreError> {
-        let _guard = self.lock_jobs();
-        let mut writes = sled::Batch::default();
-        let mut pruned = 0;
-        for item in self.tree.scan_prefix([Prefix::EVENT]) {
-            let (key, value) = item.map_err(backend)?;
-            let event: StoredEvent = from_json(&value)?;
-            if event.received_at >= cutoff {
-                break;
+        let mut pruned = Vec::new();
+        {
+            let _guard = self.lock_jobs();
+            let mut writes = sled::Batch::default();
+            for id in self.log.routed_before(cutoff) {
+                let jobs = self.jobs(&id)?;
+                if jobs.iter().any(|j| j.state == JobState::Pending) {
+                    continue;
+                }
+                for job in &jobs {
+                    writes.remove(job_key(job.id.as_bytes()));
+                }
+                pruned.push(id);
             }
-            if !self.routed(&event)? {
-                continue;
-            }
-            let jobs = self.jobs(&event.id)?;
-            if jobs.iter().any(|j| j.state == JobState::Pending) {
-                continue;
-            }
-            for job in &jobs {
-                writes.remove(job_key(job.id.as_bytes()));
-            }
-            writes.remove(key);
-            pruned += 1;
+            self.tree.apply_batch(writes).map_err(backend)?;
         }
-        self.tree.apply_batch(writes).map_err(backend)?;
-        Ok(pruned)
+        // Jobs first: an event whose jobs are gone is pruned again by the next run, while
+        // jobs whose event is gone could never be.
+        self.db.flush().map_err(backend)?;
+        let count = self.log.prune(&pruned)?;
+        self.log.retire(&self.tree, &self.db)?;
+        Ok(count)
     }
 }

@@ -8,9 +8,6 @@
 //! Before a new segment is created the old one is fdatasynced, so a segment that is followed
 //! by another one never ends in a torn append: a torn end there is real corruption.
 
-// Used by the event log (next commit).
-#![cfg_attr(not(test), allow(dead_code))]
-
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufReader, Read};

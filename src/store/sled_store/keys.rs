@@ -7,20 +7,22 @@ use crate::store::Job;
 pub(super) struct Prefix;
 
 impl Prefix {
-    /// `e` + event id → `StoredEvent` JSON.
+    /// `e` + event id → `StoredEvent` JSON (stores older than the event journal; see
+    /// `legacy`).
     pub(super) const EVENT: u8 = b'e';
-    /// `d` + account \0 dedupe key → event id.
+    /// `d` + account \0 dedupe key → event id (keys of retired journal segments).
     pub(super) const DEDUPE: u8 = b'd';
-    /// `t` + account \0 token → received_at (8) + content hash (32) + event id.
+    /// `t` + account \0 token → received_at (8) + content hash (32) + event id (keys of
+    /// retired journal segments).
     pub(super) const TOKEN: u8 = b't';
-    /// `u` + seq (big-endian) → event id, for events not routed yet.
+    /// `u` + seq (big-endian) → event id, for events not routed yet (older stores).
     pub(super) const UNROUTED: u8 = b'u';
     /// `j` + job id → `Job` JSON.
     pub(super) const JOB: u8 = b'j';
     /// `q` + order group + seq + handler → job id, for pending jobs only.
     pub(super) const QUEUE: u8 = b'q';
     /// `w` + seq (big-endian) → dedupe and token entries not yet under their own keys
-    /// (see `index`).
+    /// (older stores).
     pub(super) const PENDING_INDEX: u8 = b'w';
     /// `r` + key → a record's JSON (see `Store::put_record`).
     pub(super) const RECORD: u8 = b'r';
@@ -33,29 +35,14 @@ fn prefixed(prefix: u8, rest: &[u8]) -> Vec<u8> {
     out
 }
 
-/// The key of a stored event.
-pub(super) fn event_key(id: &EventId) -> Vec<u8> {
-    prefixed(Prefix::EVENT, id.as_str().as_bytes())
-}
-
 /// The key of a job (or, given `evt_…:`, the prefix of an event's jobs).
 pub(super) fn job_key(id: &[u8]) -> Vec<u8> {
     prefixed(Prefix::JOB, id)
 }
 
-/// The unrouted mark of the event stored as `seq`.
-pub(super) fn unrouted_key(seq: u64) -> Vec<u8> {
-    prefixed(Prefix::UNROUTED, &seq.to_be_bytes())
-}
-
 /// The key of a record (or of the records whose keys start with `key`).
 pub(super) fn record_key(key: &str) -> Vec<u8> {
     prefixed(Prefix::RECORD, key.as_bytes())
-}
-
-/// The pending index record of the event stored as `seq`.
-pub(super) fn pending_index_key(seq: u64) -> Vec<u8> {
-    prefixed(Prefix::PENDING_INDEX, &seq.to_be_bytes())
 }
 
 /// `prefix account \0 key`: dedupe keys and tokens are per account.
