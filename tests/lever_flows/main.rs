@@ -14,6 +14,7 @@ mod registration;
 mod replay;
 
 use actix_web::{web, HttpRequest, HttpResponse};
+use lever_hooks::app::AppError;
 use lever_hooks::fake_lever::{self, FakeLever, FakeLeverOptions, Fixture};
 use lever_hooks::handler::HandlerRegistry;
 use lever_hooks::store::{JobState, SledStore, Store};
@@ -222,15 +223,24 @@ impl Flow {
         client_rate: (u32, u32),
     ) -> Flow {
         let provider = Provider::start().await;
-        let port = free_port();
-        let base = format!("http://127.0.0.1:{port}");
         let mut options = FakeLeverOptions::new(example());
-        options.webhook_url = Some(format!("{base}/webhooks/lever"));
         options.signing_tokens = BTreeMap::from([("default".to_owned(), SIGNING_TOKEN.to_owned())]);
+        // Delivering to the app unless `change` says not to; the URL is set per attempt.
+        options.webhook_url = Some(String::new());
         change(&mut options);
-        let lever = fake_lever::start(options).await.expect("the fake starts");
-        let text = format!(
-            r#"
+        let delivers = options.webhook_url.is_some();
+        // The fake needs the app's URL and the app the fake's, so the app's port is picked
+        // before it binds; another test may take it meanwhile, and then a fresh one is tried.
+        let mut attempts = 0;
+        let (lever, base, store, app) = loop {
+            attempts += 1;
+            let port = free_port();
+            let base = format!("http://127.0.0.1:{port}");
+            let mut options = options.clone();
+            options.webhook_url = delivers.then(|| format!("{base}/webhooks/lever"));
+            let lever = fake_lever::start(options).await.expect("the fake starts");
+            let text = format!(
+                r#"
 [server]
 listen = "127.0.0.1:{port}"
 workers = 1
@@ -249,17 +259,24 @@ initial_backoff = "20ms"
 max_backoff = "200ms"
 {handlers}
 "#,
-            api = lever.url(),
-            rate = client_rate.0,
-            burst = client_rate.1,
-            handlers = handlers(&provider.url),
-        );
-        let config = Config::parse(&text, Path::new("."), &|_| None, &[])
-            .unwrap_or_else(|e| panic!("test config is invalid: {e}"));
-        let store: Arc<dyn Store> = Arc::new(SledStore::temporary().unwrap());
-        let app = App::build_with_store(&config, HandlerRegistry::new(), store.clone())
-            .await
-            .expect("app builds");
+                api = lever.url(),
+                rate = client_rate.0,
+                burst = client_rate.1,
+                handlers = handlers(&provider.url),
+            );
+            let config = Config::parse(&text, Path::new("."), &|_| None, &[])
+                .unwrap_or_else(|e| panic!("test config is invalid: {e}"));
+            let store: Arc<dyn Store> = Arc::new(SledStore::temporary().unwrap());
+            match App::build_with_store(&config, HandlerRegistry::new(), store.clone()).await {
+                Ok(app) => break (lever, base, store, app),
+                Err(AppError::Io(e))
+                    if e.kind() == std::io::ErrorKind::AddrInUse && attempts < 5 =>
+                {
+                    eprintln!("port {port} was taken before the app bound it; trying another");
+                }
+                Err(e) => panic!("app builds: {e:?}"),
+            }
+        };
         let stopper = app.stopper();
         let running = tokio::spawn(app.run_until_stopped());
         Flow {

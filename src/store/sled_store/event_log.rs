@@ -550,6 +550,8 @@ impl EventLog {
     /// `tree` (flushed before the file goes), routing marks it holds for events living
     /// elsewhere are written again, then the file is deleted. Returns how many went.
     pub(super) fn retire(&self, tree: &sled::Tree, db: &sled::Db) -> Result<usize, StoreError> {
+        // Only segments before the active one are sealed: nothing is appended to them
+        // any more, whatever intake does meanwhile.
         let active = self.journal.active_segment();
         let live: BTreeSet<u64> = self
             .lock()
@@ -561,7 +563,7 @@ impl EventLog {
             .journal
             .segments()
             .into_iter()
-            .filter(|s| *s != active && !live.contains(s))
+            .filter(|s| *s < active && !live.contains(s))
             .collect();
         for &segment in &retiring {
             let (keys, marks) = {
