@@ -200,6 +200,7 @@ async fn pruning_retires_segments_keeps_keys_and_routing_marks_across_reopens() 
         .unwrap();
     let segments_before = store.inner.log.segments();
     assert!(segments_before.len() > 3, "{segments_before:?}");
+    let bytes_before = store.journal_bytes();
 
     assert_eq!(store.prune(u64::MAX).await.unwrap(), 40);
 
@@ -207,6 +208,10 @@ async fn pruning_retires_segments_keeps_keys_and_routing_marks_across_reopens() 
     assert!(
         segments_after.len() < segments_before.len(),
         "{segments_before:?} → {segments_after:?}"
+    );
+    assert!(
+        store.journal_bytes() < bytes_before,
+        "retired segments free their space"
     );
     assert!(!files_contain(&dir.path().join("journal"), "opp-old"));
     drop(store);
