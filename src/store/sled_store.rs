@@ -25,7 +25,7 @@ use super::{
 use crate::document::idempotency_key;
 use crate::event::EventId;
 use async_trait::async_trait;
-use event_log::{EventLog, Intake, TokenEntry};
+use event_log::{EventLog, Record, TokenEntry};
 use keys::{job_key, queue_group, queue_key, record_key, scoped, Prefix};
 use std::collections::HashMap;
 use std::path::Path;
@@ -205,17 +205,17 @@ fn write_group(inner: &Inner, batch: &mut Vec<IngestRequest>) -> Answers {
     // Held from the first decision until the group is indexed, so every decision sees
     // every earlier one.
     let mut state = inner.log.lock();
-    let outcomes: Vec<_> = batch
-        .iter()
-        .map(|r| inner.decide(&r.intake, &state, &mut group))
+    let answers: Answers = batch
+        .drain(..)
+        .map(|r| (r.reply, inner.decide(r.intake, &state, &mut group)))
         .collect();
-    match inner.log.append_intake(&mut state, group.intake) {
-        Ok(()) => batch.drain(..).map(|r| r.reply).zip(outcomes).collect(),
+    match inner.log.append_intake(&mut state, group.records) {
+        Ok(()) => answers,
         Err(e) => {
             let e = e.to_string();
-            batch
-                .drain(..)
-                .map(|r| (r.reply, Err(StoreError::Backend(e.clone()))))
+            answers
+                .into_iter()
+                .map(|(reply, _)| (reply, Err(StoreError::Backend(e.clone()))))
                 .collect()
         }
     }
@@ -249,9 +249,19 @@ async fn sync_batches(inner: Arc<Inner>, mut pending: mpsc::UnboundedReceiver<An
 /// same group must see (a delivery and its retry can arrive in one group).
 #[derive(Default)]
 struct Group {
-    intake: Vec<Intake>,
+    /// `Event` and `Token` records to append.
+    records: Vec<Record>,
     /// Every dedupe and token entry this group decided, for lookups within the group.
     seen: HashMap<Vec<u8>, Vec<u8>>,
+}
+
+impl Group {
+    /// Remembers `token` on its own (a rerun's fresh token, a settings-page test).
+    fn remember(&mut self, token: TokenEntry) {
+        let (key, value) = token.entry();
+        self.seen.insert(key, value);
+        self.records.push(Record::Token(token));
+    }
 }
 
 impl Inner {
@@ -292,7 +302,7 @@ impl Inner {
 
     fn decide(
         &self,
-        intake: &Pending,
+        intake: Pending,
         state: &event_log::State,
         group: &mut Group,
     ) -> Result<IngestOutcome, StoreError> {
@@ -303,23 +313,18 @@ impl Inner {
                 token,
                 received_at,
             } => {
-                let key = scoped(Prefix::TOKEN, account, token);
+                // No event's content hashes to NO_CONTENT, so a later event with this
+                // token is always token reuse, decided by the same check as any replay.
+                let entry = TokenEntry::new(
+                    &account,
+                    &token,
+                    &keys::NO_CONTENT,
+                    &keys::no_event(),
+                    received_at,
+                );
                 // Already remembered (Lever retried the test): keep the first.
-                if self.get(&key, state, group)?.is_none() {
-                    // No event's content hashes to NO_CONTENT, so a later event with this
-                    // token is always token reuse, decided by the same check as any replay.
-                    let entry = TokenEntry::new(
-                        account,
-                        token,
-                        &keys::NO_CONTENT,
-                        &keys::no_event(),
-                        *received_at,
-                    );
-                    group.seen.insert(
-                        key,
-                        keys::token_value(*received_at, &keys::NO_CONTENT, &keys::no_event()),
-                    );
-                    group.intake.push(Intake::Token(entry));
+                if self.get(&entry.entry().0, state, group)?.is_none() {
+                    group.remember(entry);
                 }
                 Ok(IngestOutcome::Duplicate(keys::no_event()))
             }
@@ -328,7 +333,7 @@ impl Inner {
 
     fn decide_ingest(
         &self,
-        event: &NewEvent,
+        event: NewEvent,
         state: &event_log::State,
         group: &mut Group,
     ) -> Result<IngestOutcome, StoreError> {
@@ -345,32 +350,15 @@ impl Inner {
         if let Some(id) = self.get(&dedupe_key, state, group)? {
             let id = EventId::new(String::from_utf8_lossy(&id).into_owned());
             // A rerun with a fresh token: remember the token as this event's.
-            let value = keys::token_value(event.received_at, &event.content_hash, &id);
-            group.seen.insert(token_key, value);
-            group.intake.push(Intake::Token(TokenEntry::new(
+            group.remember(TokenEntry::new(
                 &event.account,
                 &event.token,
                 &event.content_hash,
                 &id,
                 event.received_at,
-            )));
+            ));
             return Ok(IngestOutcome::Duplicate(id));
         }
-        let seq = self.db.generate_id().map_err(backend)?;
-        let stored = StoredEvent {
-            id: event.id.clone(),
-            seq,
-            account: event.account.clone(),
-            event: event.event.clone(),
-            triggered_at: event.triggered_at,
-            received_at: event.received_at,
-            envelope_id: event.envelope_id.clone(),
-            dedupe_key: event.dedupe_key.clone(),
-            opportunity_id: event.opportunity_id.clone(),
-            contact_id: event.contact_id.clone(),
-            data: event.data.clone(),
-            purged_at: None,
-        };
         let token = TokenEntry::new(
             &event.account,
             &event.token,
@@ -378,15 +366,30 @@ impl Inner {
             &event.id,
             event.received_at,
         );
+        group.seen.insert(token_key, token.entry().1);
         group
             .seen
             .insert(dedupe_key, event.id.as_str().as_bytes().to_vec());
-        group.seen.insert(
-            token_key,
-            keys::token_value(event.received_at, &event.content_hash, &event.id),
-        );
-        group.intake.push(Intake::Event(stored, token));
-        Ok(IngestOutcome::Accepted(event.id.clone()))
+        let accepted = event.id.clone();
+        let stored = StoredEvent {
+            id: event.id,
+            seq: self.db.generate_id().map_err(backend)?,
+            account: event.account,
+            event: event.event,
+            triggered_at: event.triggered_at,
+            received_at: event.received_at,
+            envelope_id: event.envelope_id,
+            dedupe_key: event.dedupe_key,
+            opportunity_id: event.opportunity_id,
+            contact_id: event.contact_id,
+            data: event.data,
+            purged_at: None,
+        };
+        group.records.push(Record::Event {
+            event: stored,
+            token: Some(token),
+        });
+        Ok(IngestOutcome::Accepted(accepted))
     }
 
     fn load<T: serde::de::DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>, StoreError> {

@@ -74,8 +74,9 @@ pub(super) enum Record {
 pub(super) struct TokenEntry {
     account: String,
     token: String,
-    /// Hex SHA-256 of the content it came with (all zeros: no content).
-    hash: String,
+    /// SHA-256 of the content it came with (all zeros: no content), in hex on disk.
+    #[serde(with = "hex::serde")]
+    hash: [u8; 32],
     event_id: EventId,
     received_at: Millis,
 }
@@ -92,21 +93,18 @@ impl TokenEntry {
         Self {
             account: account.to_owned(),
             token: token.to_owned(),
-            hash: hex::encode(hash),
+            hash: *hash,
             event_id: event_id.clone(),
             received_at,
         }
     }
 
-    /// Its sled key and value (the layout of `keys`).
-    fn entry(&self) -> Result<(Vec<u8>, Vec<u8>), StoreError> {
-        let mut hash = [0; 32];
-        hex::decode_to_slice(&self.hash, &mut hash)
-            .map_err(|e| StoreError::Corrupt(format!("token hash: {e}")))?;
-        Ok((
+    /// Its key and value (the layout of `keys`), in memory and in sled alike.
+    pub(super) fn entry(&self) -> (Vec<u8>, Vec<u8>) {
+        (
             scoped(Prefix::TOKEN, &self.account, &self.token),
-            token_value(self.received_at, &hash, &self.event_id),
-        ))
+            token_value(self.received_at, &self.hash, &self.event_id),
+        )
     }
 }
 
@@ -195,10 +193,9 @@ impl State {
         );
     }
 
-    fn add_token(&mut self, token: &TokenEntry, segment: u64) -> Result<(), StoreError> {
-        let (key, value) = token.entry()?;
+    fn add_token(&mut self, token: &TokenEntry, segment: u64) {
+        let (key, value) = token.entry();
         self.tokens.entry(key).or_insert((value, segment));
-        Ok(())
     }
 
     fn remove_event(&mut self, seq: u64) -> Option<Meta> {
@@ -215,16 +212,6 @@ impl State {
             meta.routed_in = Some(segment);
         }
     }
-}
-
-/// Something intake decided to write: an event, or a token on its own.
-// Lives for one group commit; see `Record` on boxing.
-#[allow(clippy::large_enum_variant)]
-pub(super) enum Intake {
-    /// An accepted event and its token.
-    Event(StoredEvent, TokenEntry),
-    /// A token remembered without a new event.
-    Token(TokenEntry),
 }
 
 /// The journal and its index.
@@ -248,7 +235,7 @@ impl EventLog {
         let journal = Journal::open(dir, segment_size, |scanned| {
             match scanned {
                 Scanned::Record(location, bytes) => {
-                    replay(&mut state, &mut blank, location, decode(&bytes)?)?;
+                    replay(&mut state, &mut blank, location, &decode(&bytes)?);
                 }
                 Scanned::Damaged(location) => {
                     // A blanking torn by a crash (its replacement came first), or a
@@ -281,38 +268,27 @@ impl EventLog {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Appends what intake decided (not yet durable: see [`sync`](Self::sync)) and
-    /// indexes it. `state` is the caller's lock, held from deciding to here, so no other
-    /// decision sees the index without this group.
+    /// Appends what intake decided, `Event` and `Token` records (not yet durable: see
+    /// [`sync`](Self::sync)), and indexes them. `state` is the caller's lock, held from
+    /// deciding to here, so no other decision sees the index without this group.
     pub(super) fn append_intake(
         &self,
         state: &mut State,
-        intake: Vec<Intake>,
+        records: Vec<Record>,
     ) -> Result<(), StoreError> {
-        if intake.is_empty() {
+        if records.is_empty() {
             return Ok(());
         }
-        let payloads: Vec<Vec<u8>> = intake
-            .iter()
-            .map(|item| match item {
-                Intake::Event(event, token) => encode(&Record::Event {
-                    event: event.clone(),
-                    token: Some(token.clone()),
-                }),
-                Intake::Token(token) => encode(&Record::Token(token.clone())),
-            })
-            .collect();
+        let payloads: Vec<Vec<u8>> = records.iter().map(encode).collect();
         let locations = self.journal.append(&payloads)?;
-        for (item, location) in intake.into_iter().zip(locations) {
-            match item {
-                Intake::Event(event, token) => {
-                    state.add_event(&event, location, None);
-                    state.add_token(&token, location.segment)?;
-                    if state.cache.len() < CACHE_LIMIT {
-                        state.cache.insert(event.seq, event);
-                    }
+        let mut blank = Vec::new();
+        for (record, location) in records.into_iter().zip(locations) {
+            // Indexed exactly as when it is read back at the next open.
+            replay(state, &mut blank, location, &record);
+            if let Record::Event { event, .. } = record {
+                if state.cache.len() < CACHE_LIMIT {
+                    state.cache.insert(event.seq, event);
                 }
-                Intake::Token(token) => state.add_token(&token, location.segment)?,
             }
         }
         Ok(())
@@ -526,7 +502,7 @@ impl EventLog {
         {
             let mut state = self.lock();
             let mut blank = Vec::new();
-            apply_pruned(&mut state, &mut blank, location.segment, record)?;
+            replay(&mut state, &mut blank, location, &record);
         }
         self.blank(&old)?;
         Ok(count)
@@ -666,13 +642,9 @@ impl EventLog {
     }
 }
 
-/// Applies one record read back at open.
-fn replay(
-    state: &mut State,
-    blank: &mut Vec<Location>,
-    location: Location,
-    record: Record,
-) -> Result<(), StoreError> {
+/// Indexes one record: read back at open, or just appended. Records whose blanking is
+/// still owed (a purge's or a prune's old record) are added to `blank`.
+fn replay(state: &mut State, blank: &mut Vec<Location>, location: Location, record: &Record) {
     match record {
         Record::Event { event, token } => {
             let routed_in = match state.events.get(&event.id) {
@@ -683,46 +655,34 @@ fn replay(
                 }
                 None => None,
             };
-            state.add_event(&event, location, routed_in);
+            state.add_event(event, location, routed_in);
             if let Some(token) = token {
-                state.add_token(&token, location.segment)?;
+                state.add_token(token, location.segment);
             }
         }
-        Record::Token(token) => state.add_token(&token, location.segment)?,
+        Record::Token(token) => state.add_token(token, location.segment),
         Record::Routed { seqs } => {
-            for seq in seqs {
+            for &seq in seqs {
                 state.mark_routed(seq, location.segment);
             }
         }
-        pruned @ Record::Pruned { .. } => apply_pruned(state, blank, location.segment, pruned)?,
+        Record::Pruned { events } => {
+            // Forget the events (their records still to blank), keep their keys, which
+            // now live in this record's segment.
+            for pruned in events {
+                if let Some(meta) = state.remove_event(pruned.seq) {
+                    blank.push(meta.location);
+                }
+                state.dedupe.insert(
+                    scoped(Prefix::DEDUPE, &pruned.account, &pruned.dedupe_key),
+                    (pruned.event_id.clone(), location.segment),
+                );
+                if let Some(token) = &pruned.token {
+                    let (key, value) = token.entry();
+                    state.tokens.insert(key, (value, location.segment));
+                }
+            }
+        }
         Record::Superseded => {}
     }
-    Ok(())
-}
-
-/// Forgets pruned events (collecting the records still to blank) but keeps their keys,
-/// now living in `segment`.
-fn apply_pruned(
-    state: &mut State,
-    blank: &mut Vec<Location>,
-    segment: u64,
-    record: Record,
-) -> Result<(), StoreError> {
-    let Record::Pruned { events } = record else {
-        return Ok(());
-    };
-    for pruned in events {
-        if let Some(meta) = state.remove_event(pruned.seq) {
-            blank.push(meta.location);
-        }
-        state.dedupe.insert(
-            scoped(Prefix::DEDUPE, &pruned.account, &pruned.dedupe_key),
-            (pruned.event_id.clone(), segment),
-        );
-        if let Some(token) = &pruned.token {
-            let (key, value) = token.entry()?;
-            state.tokens.insert(key, (value, segment));
-        }
-    }
-    Ok(())
 }
