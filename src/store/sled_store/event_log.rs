@@ -630,6 +630,12 @@ impl EventLog {
         self.sync()
     }
 
+    /// How many journal syncs had something to make durable.
+    #[cfg(test)]
+    pub(super) fn syncs(&self) -> u64 {
+        self.journal.syncs()
+    }
+
     /// The journal's segments on disk, oldest first.
     #[cfg(test)]
     pub(super) fn segments(&self) -> Vec<u64> {

@@ -335,3 +335,42 @@ async fn a_store_written_before_the_journal_is_moved_into_it() {
     );
     assert_eq!(store.unrouted(10).await.unwrap().len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_deliveries_share_syncs_and_duplicates_need_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
+    let before = store.inner.log.syncs();
+    let deliveries: Vec<_> = (0..200)
+        .map(|n| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                accept(
+                    &store,
+                    delivery(&format!("id:{n}"), &format!("token-{n}"), "opp"),
+                )
+                .await
+            })
+        })
+        .collect();
+    for delivery in deliveries {
+        delivery.await.unwrap();
+    }
+    let syncs = store.inner.log.syncs() - before;
+    assert!(
+        (1..100).contains(&syncs),
+        "200 concurrent deliveries took {syncs} syncs: groups should share them"
+    );
+
+    let before = store.inner.log.syncs();
+    let again = delivery("id:7", "token-7", "opp");
+    assert!(matches!(
+        store.ingest(again).await.unwrap(),
+        IngestOutcome::Duplicate(_)
+    ));
+    assert_eq!(
+        store.inner.log.syncs(),
+        before,
+        "a duplicate of a durable event writes and syncs nothing"
+    );
+}
