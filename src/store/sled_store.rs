@@ -658,21 +658,21 @@ impl Store for SledStore {
 
     async fn purge_events(&self, filter: &EventFilter, now: Millis) -> Result<usize, StoreError> {
         let (inner, filter) = (self.inner.clone(), filter.clone());
-        let purged = tokio::task::spawn_blocking(move || inner.purge_events(&filter, now))
+        // Durable when it returns: the journal is synced after the tombstones and again
+        // after the blanking; sled is not written.
+        tokio::task::spawn_blocking(move || inner.purge_events(&filter, now))
             .await
-            .map_err(|e| StoreError::Backend(format!("purging: {e}")))??;
-        self.inner.flusher.flush(&self.inner.db).await?;
-        Ok(purged)
+            .map_err(|e| StoreError::Backend(format!("purging: {e}")))?
     }
 
     async fn prune(&self, cutoff: Millis) -> Result<usize, StoreError> {
         // A long scan holding the jobs lock must not stall the runtime's threads.
         let inner = self.inner.clone();
-        let pruned = tokio::task::spawn_blocking(move || inner.prune(cutoff))
+        // Durable when it returns: `Inner::prune` flushes sled and syncs the journal at
+        // each step.
+        tokio::task::spawn_blocking(move || inner.prune(cutoff))
             .await
-            .map_err(|e| StoreError::Backend(format!("pruning: {e}")))??;
-        self.inner.flusher.flush(&self.inner.db).await?;
-        Ok(pruned)
+            .map_err(|e| StoreError::Backend(format!("pruning: {e}")))?
     }
 
     async fn flush(&self) -> Result<(), StoreError> {

@@ -16,12 +16,13 @@ impl Inner {
             .collect()
     }
 
-    fn routed(&self, event: &StoredEvent) -> Result<bool, StoreError> {
-        Ok(self.log.routed(&event.id).unwrap_or(false))
+    fn routed(&self, event: &StoredEvent) -> bool {
+        self.log.routed(&event.id).unwrap_or(false)
     }
 
-    /// Events newest first (ids grow with time), older than `before` when given, read from
-    /// the journal a page at a time.
+    /// Events newest first (ids grow with time), older than `before` when given, listed a
+    /// page at a time and read from the journal one by one (one pruned meanwhile is
+    /// skipped).
     fn events_newest_first(
         &self,
         before: Option<&str>,
@@ -30,16 +31,19 @@ impl Inner {
         let mut cursor = before.map(EventId::new);
         let mut page = std::collections::VecDeque::new();
         let mut exhausted = false;
-        std::iter::from_fn(move || {
-            if page.is_empty() && !exhausted {
+        std::iter::from_fn(move || loop {
+            if page.is_empty() {
+                if exhausted {
+                    return None;
+                }
                 page.extend(self.log.newest_first(cursor.as_ref(), PAGE));
                 exhausted = page.len() < PAGE;
-                if let Some(last) = page.back() {
-                    cursor = Some(last.id.clone());
-                }
+                cursor = page.back().cloned();
             }
-            let listed = page.pop_front()?;
-            Some(self.log.read_listed(&listed))
+            let id = page.pop_front()?;
+            if let Some(event) = self.log.event(&id).transpose() {
+                return Some(event);
+            }
         })
     }
 
@@ -57,7 +61,7 @@ impl Inner {
                     return Ok(None);
                 }
                 let jobs = self.jobs(&event.id)?;
-                let routed = self.routed(&event)?;
+                let routed = self.routed(&event);
                 Ok(filter
                     .matches(&event, routed, &jobs)
                     .then_some((event, routed, jobs)))
@@ -71,7 +75,7 @@ impl Inner {
             return Ok(None);
         };
         let jobs = self.jobs(id)?;
-        let status = EventStatus::of(self.routed(&event)?, &jobs.iter().collect::<Vec<_>>());
+        let status = EventStatus::of(self.routed(&event), &jobs.iter().collect::<Vec<_>>());
         Ok(Some(EventView {
             event,
             status,

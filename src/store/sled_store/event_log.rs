@@ -220,12 +220,6 @@ pub(super) struct EventLog {
     state: Mutex<State>,
 }
 
-/// One event as listed: its id and where to read it.
-pub(super) struct Listed {
-    pub(super) id: EventId,
-    location: Location,
-}
-
 impl EventLog {
     /// Opens the journal in `dir`, replays it, and finishes any blanking a crash cut off.
     pub(super) fn open(dir: &Path, segment_size: u64) -> Result<Self, StoreError> {
@@ -375,35 +369,14 @@ impl EventLog {
         Ok(())
     }
 
-    /// Up to `limit` events newest first, older than `before` when given.
-    pub(super) fn newest_first(&self, before: Option<&EventId>, limit: usize) -> Vec<Listed> {
+    /// The ids of up to `limit` events newest first, older than `before` when given.
+    pub(super) fn newest_first(&self, before: Option<&EventId>, limit: usize) -> Vec<EventId> {
         let state = self.lock();
         let range = match before {
             Some(id) => state.events.range(..id.clone()),
             None => state.events.range(..),
         };
-        range
-            .rev()
-            .take(limit)
-            .map(|(id, meta)| Listed {
-                id: id.clone(),
-                location: meta.location,
-            })
-            .collect()
-    }
-
-    /// A listed event in full.
-    pub(super) fn read_listed(&self, listed: &Listed) -> Result<StoredEvent, StoreError> {
-        if let Some(event) = {
-            let state = self.lock();
-            state
-                .events
-                .get(&listed.id)
-                .and_then(|m| state.cache.get(&m.seq).cloned())
-        } {
-            return Ok(event);
-        }
-        self.read_event(listed.location)
+        range.rev().take(limit).map(|(id, _)| id.clone()).collect()
     }
 
     /// Events received before `cutoff` that were routed, oldest first: prune's candidates.
