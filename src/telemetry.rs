@@ -40,4 +40,21 @@ mod tests {
         assert!(text.contains("sqlx::postgres::notice=warn"), "{text}");
         assert!(text.split(',').any(|d| d == "info"), "{text}");
     }
+
+    /// What the filter does, not only what it says: a subscriber with it drops
+    /// PostgreSQL's notices below `warn` and keeps everything else from `info`.
+    #[test]
+    fn the_default_filter_drops_info_notices_and_keeps_warn_notices_and_other_info() {
+        use tracing::Level;
+        use tracing_subscriber::layer::SubscriberExt;
+        let subscriber =
+            tracing_subscriber::registry().with(EnvFilter::try_new(DEFAULT_FILTER).unwrap());
+        tracing::subscriber::with_default(subscriber, || {
+            assert!(!tracing::enabled!(target: "sqlx::postgres::notice", Level::INFO));
+            assert!(tracing::enabled!(target: "sqlx::postgres::notice", Level::WARN));
+            assert!(tracing::enabled!(target: "lever_hooks::server", Level::INFO));
+            assert!(tracing::enabled!(target: "sqlx::query", Level::INFO));
+            assert!(!tracing::enabled!(target: "lever_hooks::server", Level::DEBUG));
+        });
+    }
 }
