@@ -15,11 +15,14 @@ use crate::sample::{random_token, signed_body, SampleEvent};
 use crate::store::now_millis;
 use crate::App;
 use anyhow::{bail, Context};
+use server_cpu::ServerCpu;
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+mod server_cpu;
 
 const SIGNING_TOKEN: &str = "bench-signing-token";
 
@@ -72,6 +75,9 @@ pub struct RunStats {
     pub elapsed: Duration,
     /// Every latency, sorted.
     pub latencies: Vec<Duration>,
+    /// CPU the servers used during the run (and the moment after it, for work an
+    /// answer leaves behind), where the platform tells.
+    pub server_cpu: Option<Duration>,
 }
 
 impl RunStats {
@@ -89,10 +95,19 @@ impl RunStats {
         self.latencies[index]
     }
 
+    /// Server CPU per delivery, where the platform tells.
+    pub fn cpu_per_delivery(&self) -> Option<Duration> {
+        Some(self.server_cpu? / self.sent.max(1) as u32)
+    }
+
     fn row(&self, name: &str) -> String {
         let ms = |d: Duration| format!("{:.2}", d.as_secs_f64() * 1000.0);
+        let cpu = self.cpu_per_delivery().map_or_else(
+            || "-".to_owned(),
+            |d| format!("{:.0}", d.as_secs_f64() * 1e6),
+        );
         format!(
-            "  {name:<22} {:>10.0} {:>8} {:>8} {:>8} {:>8} {:>8}",
+            "  {name:<22} {:>10.0} {:>8} {:>8} {:>8} {:>8} {:>8} {cpu:>10}",
             self.per_second(),
             ms(self.quantile(0.50)),
             ms(self.quantile(0.99)),
@@ -171,6 +186,7 @@ fn start_servers(workers: usize, instances: u64, storage: &Storage) -> anyhow::R
 fn server_runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
+        .thread_name(server_cpu::SERVER_RUNTIME_THREAD)
         .enable_all()
         .build()
         .expect("server runtime")
@@ -293,6 +309,21 @@ async fn post(client: &reqwest::Client, url: &str, body: Vec<u8>) -> bool {
     }
 }
 
+/// How long after a run's last answer its server CPU is still counted: the router
+/// takes up the last deliveries just after they were answered.
+const SETTLE: Duration = Duration::from_millis(250);
+
+/// Runs `load` and records the CPU the servers spent on it (see [`ServerCpu`]).
+async fn with_server_cpu(load: impl std::future::Future<Output = RunStats>) -> RunStats {
+    let before = ServerCpu::read();
+    let mut run = load.await;
+    tokio::time::sleep(SETTLE).await;
+    run.server_cpu = before
+        .zip(ServerCpu::read())
+        .map(|(before, after)| after.since(&before));
+    run
+}
+
 /// Sends every body over `connections` concurrent keep-alive connections, as fast as
 /// answers come; connection `i` talks to `urls[i % urls.len()]`.
 pub async fn closed_loop(urls: &[String], bodies: Vec<Vec<u8>>, connections: u64) -> RunStats {
@@ -334,6 +365,7 @@ pub async fn closed_loop(urls: &[String], bodies: Vec<Vec<u8>>, connections: u64
         ok,
         elapsed,
         latencies,
+        server_cpu: None,
     }
 }
 
@@ -371,13 +403,14 @@ pub async fn paced(urls: &[String], rate: u64, duration: Duration) -> RunStats {
         ok,
         elapsed,
         latencies,
+        server_cpu: None,
     }
 }
 
 fn header() -> String {
     format!(
-        "  {:<22} {:>10} {:>8} {:>8} {:>8} {:>8} {:>8}",
-        "target", "events/s", "p50 ms", "p99 ms", "p999 ms", "max ms", "errors"
+        "  {:<22} {:>10} {:>8} {:>8} {:>8} {:>8} {:>8} {:>10}",
+        "target", "events/s", "p50 ms", "p99 ms", "p999 ms", "max ms", "errors", "server µs"
     )
 }
 
@@ -431,7 +464,7 @@ async fn measure(
     // (dedupe indexing, routing) a closed-loop burst leaves behind.
     let mut errors = 0;
     if args.rate > 0 {
-        let run = paced(&servers.ours, args.rate, args.duration).await;
+        let run = with_server_cpu(paced(&servers.ours, args.rate, args.duration)).await;
         println!(
             "paced: {} events/s for {:?} against lever-hooks (open loop, latency from the scheduled send time)",
             args.rate, args.duration
@@ -450,8 +483,10 @@ async fn measure(
             "closed loop: {} distinct signed deliveries over {connections} connections, each target",
             args.requests
         );
-        let ceiling = closed_loop(ceiling_url, bodies(args.requests), connections).await;
-        let ours = closed_loop(&servers.ours, bodies(args.requests), connections).await;
+        let ceiling =
+            with_server_cpu(closed_loop(ceiling_url, bodies(args.requests), connections)).await;
+        let ours =
+            with_server_cpu(closed_loop(&servers.ours, bodies(args.requests), connections)).await;
         println!("{}", header());
         println!("{}", ceiling.row("actix-web ceiling"));
         println!("{}", ours.row("lever-hooks (durable)"));
