@@ -6,6 +6,7 @@ mod strict;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
+use std::io::{self, Write};
 
 pub use strict::MAX_DEPTH;
 
@@ -128,7 +129,8 @@ impl Envelope {
         hasher.update([0]);
         hasher.update(self.triggered_at_text.as_bytes());
         hasher.update([0]);
-        hasher.update(canonical_json(self.data.get()).as_bytes());
+        write_canonical_json(self.data.get(), &mut hasher)
+            .expect("hashing cannot fail to write");
         hasher.finalize().into()
     }
 
@@ -160,44 +162,48 @@ fn parse_millis(text: &str) -> Result<u64, EnvelopeError> {
 /// JSON with object keys sorted and no insignificant whitespace; the raw text when it
 /// cannot be read as a value (numbers beyond f64, for example), which is still deterministic.
 pub fn canonical_json(json: &str) -> String {
+    let mut out = Vec::with_capacity(json.len());
+    write_canonical_json(json, &mut out).expect("writing to a Vec cannot fail");
+    String::from_utf8(out).expect("JSON text is UTF-8")
+}
+
+/// Writes [`canonical_json`] of `json` to `out` without building it in memory first
+/// (the content hash streams it into SHA-256).
+fn write_canonical_json(json: &str, out: &mut impl Write) -> io::Result<()> {
     match serde_json::from_str::<serde_json::Value>(json) {
-        Ok(value) => {
-            let mut out = String::with_capacity(json.len());
-            write_canonical(&value, &mut out);
-            out
-        }
-        Err(_) => json.to_owned(),
+        Ok(value) => write_canonical(&value, out),
+        Err(_) => out.write_all(json.as_bytes()),
     }
 }
 
-fn write_canonical(value: &serde_json::Value, out: &mut String) {
+fn write_canonical(value: &serde_json::Value, out: &mut impl Write) -> io::Result<()> {
     use serde_json::Value;
     match value {
         Value::Object(map) => {
             let mut entries: Vec<_> = map.iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(b.0));
-            out.push('{');
+            entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            out.write_all(b"{")?;
             for (i, (key, item)) in entries.into_iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.write_all(b",")?;
                 }
-                out.push_str(&Value::String(key.clone()).to_string());
-                out.push(':');
-                write_canonical(item, out);
+                serde_json::to_writer(&mut *out, key)?;
+                out.write_all(b":")?;
+                write_canonical(item, out)?;
             }
-            out.push('}');
+            out.write_all(b"}")
         }
         Value::Array(items) => {
-            out.push('[');
+            out.write_all(b"[")?;
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.write_all(b",")?;
                 }
-                write_canonical(item, out);
+                write_canonical(item, out)?;
             }
-            out.push(']');
+            out.write_all(b"]")
         }
-        scalar => out.push_str(&scalar.to_string()),
+        scalar => Ok(serde_json::to_writer(&mut *out, scalar)?),
     }
 }
 
@@ -320,6 +326,23 @@ mod tests {
         assert_eq!(a.content_hash(), b.content_hash());
         assert_ne!(a.content_hash(), c.content_hash());
         assert_ne!(a.content_hash(), d.content_hash());
+    }
+
+    /// Dedupe keys are stored; a new version must hash old deliveries exactly as the
+    /// old one did, or a redelivery after an upgrade would be taken as new.
+    #[test]
+    fn content_hash_is_stable_across_versions() {
+        let data = r#"{ "z": [1, -2.5, 1e3, true, null, {"b": "\u00e9\n\"q\"", "a": {}}],
+            "é": "ünï", "a\u0000b": 12345678901234567890, "m": [] }"#;
+        let env = Envelope::parse(&body("1700000000000", data)).unwrap();
+        assert_eq!(
+            hex::encode(env.content_hash()),
+            "4f350605c23318c380ec40a68df94cacd7679b29a10f52755dabf7263eed9d74"
+        );
+        assert_eq!(
+            canonical_json(data),
+            r#"{"a\u0000b":12345678901234567890,"m":[],"z":[1,-2.5,1000.0,true,null,{"a":{},"b":"é\n\"q\""}],"é":"ünï"}"#
+        );
     }
 
     #[test]
