@@ -44,6 +44,8 @@ pub struct RoutedBatch {
     pub routed: usize,
     /// Events left unrouted because a lookup failed; they are tried again shortly.
     pub waiting: usize,
+    /// Jobs the routed events asked for (some may have existed already).
+    pub jobs: usize,
 }
 
 /// Everything the background tasks share.
@@ -114,7 +116,8 @@ impl Dispatcher {
         while !*stop.borrow() {
             let pause = match self.route_pending().await {
                 Ok(batch) => {
-                    if batch.routed > 0 {
+                    // Only new jobs give the workers anything to do.
+                    if batch.jobs > 0 {
                         self.work_wake.notify_one();
                     }
                     if batch.waiting > 0 {
@@ -203,11 +206,13 @@ impl Dispatcher {
             });
         }
         let count = routed.len();
+        let mut jobs = 0;
         if !routed.is_empty() {
             let created: Vec<String> = routed
                 .iter()
                 .flat_map(|r| r.jobs.iter().map(|j| j.handler.clone()))
                 .collect();
+            jobs = created.len();
             self.store.route(routed).await?;
             for handler in created {
                 metrics::counter!(JOBS_CREATED, "handler" => handler).increment(1);
@@ -216,6 +221,7 @@ impl Dispatcher {
         Ok(RoutedBatch {
             routed: count,
             waiting,
+            jobs,
         })
     }
 

@@ -536,7 +536,10 @@ impl Store for SledStore {
                 writes.insert(key, to_json(&job));
                 leased.push(job);
             }
-            inner.tree.apply_batch(writes).map_err(backend)?;
+            // An empty batch still writes a record to sled's log.
+            if !leased.is_empty() {
+                inner.tree.apply_batch(writes).map_err(backend)?;
+            }
         }
         let mut claimed = Vec::with_capacity(leased.len());
         for job in leased {
