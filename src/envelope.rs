@@ -129,8 +129,7 @@ impl Envelope {
         hasher.update([0]);
         hasher.update(self.triggered_at_text.as_bytes());
         hasher.update([0]);
-        write_canonical_json(self.data.get(), &mut hasher)
-            .expect("hashing cannot fail to write");
+        write_canonical_json(self.data.get(), &mut hasher).expect("hashing cannot fail to write");
         hasher.finalize().into()
     }
 

@@ -485,8 +485,12 @@ async fn measure(
         );
         let ceiling =
             with_server_cpu(closed_loop(ceiling_url, bodies(args.requests), connections)).await;
-        let ours =
-            with_server_cpu(closed_loop(&servers.ours, bodies(args.requests), connections)).await;
+        let ours = with_server_cpu(closed_loop(
+            &servers.ours,
+            bodies(args.requests),
+            connections,
+        ))
+        .await;
         println!("{}", header());
         println!("{}", ceiling.row("actix-web ceiling"));
         println!("{}", ours.row("lever-hooks (durable)"));
