@@ -144,7 +144,8 @@ async fn a_hire_reported_by_both_events_reaches_a_hired_handler_once() {
         batch,
         RoutedBatch {
             routed: 3,
-            waiting: 0
+            waiting: 0,
+            jobs: 4
         }
     );
     assert_eq!(handlers_of(&*store, &hired).await, ["hris"]);
@@ -186,7 +187,8 @@ async fn stage_names_route_and_a_failed_lookup_leaves_the_event_unrouted_until_i
         batch,
         RoutedBatch {
             routed: 0,
-            waiting: 1
+            waiting: 1,
+            jobs: 0
         }
     );
     assert_eq!(
@@ -208,7 +210,8 @@ async fn stage_names_route_and_a_failed_lookup_leaves_the_event_unrouted_until_i
         batch,
         RoutedBatch {
             routed: 2,
-            waiting: 0
+            waiting: 0,
+            jobs: 1
         }
     );
     assert_eq!(handlers_of(&*store, &into_bgc).await, ["bgcheck"]);
