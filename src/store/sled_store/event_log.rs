@@ -273,11 +273,8 @@ impl EventLog {
         if records.is_empty() {
             return Ok(());
         }
-        let payloads: Vec<Vec<u8>> = records.iter().map(encode).collect();
-        let locations = self.journal.append(&payloads)?;
         let mut blank = Vec::new();
-        for (record, location) in records.into_iter().zip(locations) {
-            // Indexed exactly as when it is read back at the next open.
+        for (record, location) in self.append_records(records)? {
             replay(state, &mut blank, location, &record);
             if let Record::Event { event, .. } = record {
                 if state.cache.len() < CACHE_LIMIT {
@@ -286,6 +283,13 @@ impl EventLog {
             }
         }
         Ok(())
+    }
+
+    /// Encodes and appends `records` (not yet durable), each returned with its location.
+    fn append_records(&self, records: Vec<Record>) -> Result<Vec<(Record, Location)>, StoreError> {
+        let payloads: Vec<Vec<u8>> = records.iter().map(encode).collect();
+        let locations = self.journal.append(&payloads)?;
+        Ok(records.into_iter().zip(locations).collect())
     }
 
     /// Makes every record appended so far durable (blocking).
@@ -360,12 +364,8 @@ impl EventLog {
             return Ok(());
         }
         let mut state = self.lock();
-        let locations = self
-            .journal
-            .append(&[encode(&Record::Routed { seqs: seqs.clone() })])?;
-        for seq in seqs {
-            state.mark_routed(seq, locations[0].segment);
-        }
+        let appended = self.append_records(vec![Record::Routed { seqs }])?;
+        index(&mut state, &appended);
         Ok(())
     }
 
@@ -397,9 +397,9 @@ impl EventLog {
         if tombstones.is_empty() {
             return Ok(());
         }
-        let mut records = Vec::with_capacity(tombstones.len());
+        let mut records = Vec::with_capacity(tombstones.len() + 1);
         let mut routed = Vec::new();
-        for event in &tombstones {
+        for event in tombstones {
             let (location, was_routed) = match self.lock().events.get(&event.id) {
                 Some(meta) => (meta.location, meta.routed_in.is_some()),
                 None => continue,
@@ -411,34 +411,27 @@ impl EventLog {
             if was_routed {
                 routed.push(event.seq);
             }
-            records.push((
-                event,
-                encode(&Record::Event {
-                    event: event.clone(),
-                    token,
-                }),
-            ));
+            records.push(Record::Event { event, token });
         }
-        let mut payloads: Vec<Vec<u8>> = records.iter().map(|(_, p)| p.clone()).collect();
         // A replayed tombstone comes after the events' old routing marks, so the marks
         // are written again after it.
-        payloads.push(encode(&Record::Routed { seqs: routed }));
-        let locations = self.journal.append(&payloads)?;
+        records.push(Record::Routed { seqs: routed });
+        let appended = self.append_records(records)?;
         self.journal.sync()?;
-        let mark_segment = locations.last().map(|l| l.segment);
         let mut old = Vec::new();
         {
             let mut state = self.lock();
-            for ((event, _), location) in records.into_iter().zip(locations) {
-                let Some(meta) = state.events.get(&event.id).copied() else {
-                    // Pruned meanwhile: the tombstone must not bring it back.
-                    old.push(location);
-                    continue;
-                };
-                old.push(meta.location);
-                state.cache.remove(&event.seq);
-                let routed_in = meta.routed_in.and(mark_segment);
-                state.add_event(event, location, routed_in);
+            for (record, location) in &appended {
+                if let Record::Event { event, .. } = record {
+                    if !state.events.contains_key(&event.id) {
+                        // Pruned meanwhile: the tombstone must not bring it back.
+                        old.push(*location);
+                        continue;
+                    }
+                    // The router must not read the event as it was.
+                    state.cache.remove(&event.seq);
+                }
+                replay(&mut state, &mut old, *location, record);
             }
         }
         self.blank(&old)
@@ -539,14 +532,9 @@ impl EventLog {
             tree.apply_batch(keys).map_err(super::backend)?;
             db.flush().map_err(super::backend)?;
             if !marks.is_empty() {
-                let location = self.journal.append(&[encode(&Record::Routed {
-                    seqs: marks.clone(),
-                })])?[0];
+                let appended = self.append_records(vec![Record::Routed { seqs: marks }])?;
                 self.journal.sync()?;
-                let mut state = self.lock();
-                for seq in marks {
-                    state.mark_routed(seq, location.segment);
-                }
+                index(&mut self.lock(), &appended);
             }
             self.journal.remove_segment(segment)?;
             let mut state = self.lock();
@@ -559,40 +547,26 @@ impl EventLog {
     /// Imports events from an older store that kept them in sled (at open, once).
     pub(super) fn import(&self, events: Vec<(StoredEvent, bool)>) -> Result<usize, StoreError> {
         let mut state = self.lock();
-        let fresh: Vec<(StoredEvent, bool)> = events
-            .into_iter()
-            .filter(|(e, _)| !state.events.contains_key(&e.id))
-            .collect();
-        if fresh.is_empty() {
+        let mut records = Vec::new();
+        let mut routed = Vec::new();
+        for (event, was_routed) in events {
+            if state.events.contains_key(&event.id) {
+                continue;
+            }
+            if was_routed {
+                routed.push(event.seq);
+            }
+            records.push(Record::Event { event, token: None });
+        }
+        if records.is_empty() {
             return Ok(0);
         }
-        let mut payloads: Vec<Vec<u8>> = fresh
-            .iter()
-            .map(|(event, _)| {
-                encode(&Record::Event {
-                    event: event.clone(),
-                    token: None,
-                })
-            })
-            .collect();
-        let routed: Vec<u64> = fresh
-            .iter()
-            .filter(|(_, r)| *r)
-            .map(|(e, _)| e.seq)
-            .collect();
-        payloads.push(encode(&Record::Routed {
-            seqs: routed.clone(),
-        }));
-        let locations = self.journal.append(&payloads)?;
+        let imported = records.len();
+        records.push(Record::Routed { seqs: routed });
+        let appended = self.append_records(records)?;
         self.journal.sync()?;
-        let mark_segment = locations.last().map(|l| l.segment).unwrap_or(0);
-        for ((event, _), location) in fresh.iter().zip(&locations) {
-            state.add_event(event, *location, None);
-        }
-        for seq in routed {
-            state.mark_routed(seq, mark_segment);
-        }
-        Ok(fresh.len())
+        index(&mut state, &appended);
+        Ok(imported)
     }
 
     /// Appends one encoded record and syncs it, indexing nothing (tests simulating a
@@ -619,6 +593,16 @@ impl EventLog {
     pub(super) fn disk_bytes(&self) -> u64 {
         self.journal.disk_bytes()
     }
+}
+
+/// Indexes records just appended, exactly as [`replay`] will when they are read back at
+/// the next open. Only for records that owe no blanking (routing marks, new events).
+fn index(state: &mut State, appended: &[(Record, Location)]) {
+    let mut blank = Vec::new();
+    for (record, location) in appended {
+        replay(state, &mut blank, *location, record);
+    }
+    debug_assert!(blank.is_empty(), "indexed a record that owes a blanking");
 }
 
 /// Indexes one record: read back at open, or just appended. Records whose blanking is
