@@ -179,7 +179,8 @@ impl SledStore {
     }
 
     /// Bytes the event journal takes on disk (sled's own files not counted).
-    pub fn journal_bytes(&self) -> u64 {
+    #[cfg(test)]
+    pub(super) fn journal_bytes(&self) -> u64 {
         self.inner.log.disk_bytes()
     }
 }

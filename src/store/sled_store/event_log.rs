@@ -131,6 +131,8 @@ impl From<JournalError> for StoreError {
     fn from(e: JournalError) -> Self {
         match e {
             JournalError::Io(e) => StoreError::Backend(format!("event journal: {e}")),
+            // A backend error: the store is opened again from disk, which is the truth.
+            JournalError::Failed => StoreError::Backend(format!("event journal: {e}")),
             JournalError::Corrupt(why) => StoreError::Corrupt(format!("event journal: {why}")),
         }
     }
@@ -590,6 +592,7 @@ impl EventLog {
     }
 
     /// Bytes the journal takes on disk.
+    #[cfg(test)]
     pub(super) fn disk_bytes(&self) -> u64 {
         self.journal.disk_bytes()
     }

@@ -13,7 +13,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufReader, Read};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 /// Bytes before each payload: its length, then its checksum.
@@ -48,6 +48,11 @@ pub(super) enum JournalError {
     /// The bytes on disk (or the location asked for) are not a valid record.
     #[error("journal is corrupt: {0}")]
     Corrupt(String),
+    /// An `fdatasync` failed earlier. The kernel may have dropped the pages it could not
+    /// write, and a second `fdatasync` can then succeed without writing them, so nothing
+    /// more is appended or acknowledged until the journal is opened again from disk.
+    #[error("an earlier fdatasync failed: the journal must be opened again from disk")]
+    Failed,
 }
 
 /// The segment files of one directory. Appends are serialized by one lock; reads, overwrites
@@ -62,6 +67,11 @@ pub(super) struct Journal {
     syncing: Mutex<()>,
     /// `fdatasync` rounds done, for tests of group commit.
     syncs: AtomicU64,
+    /// An `fdatasync` failed: see [`JournalError::Failed`].
+    failed: AtomicBool,
+    /// Tests: the next sync fails as a failing disk would make it.
+    #[cfg(test)]
+    fail_next_sync: AtomicBool,
 }
 
 /// What appends change, under `Journal::append`.
@@ -129,11 +139,15 @@ impl Journal {
                 // What a previous process appended may never have been synced: the
                 // first sync covers it, even if nothing is appended before it.
                 unsynced,
-                dir_unsynced: false,
+                // Likewise a segment it created: its directory entry may not be durable.
+                dir_unsynced: true,
                 tail_dirty: false,
             }),
             syncing: Mutex::new(()),
             syncs: AtomicU64::new(0),
+            failed: AtomicBool::new(false),
+            #[cfg(test)]
+            fail_next_sync: AtomicBool::new(false),
         })
     }
 
@@ -160,6 +174,7 @@ impl Journal {
             }
             size += HEADER_LEN as usize + payload.len();
         }
+        self.check_not_failed()?;
         let mut state = self.lock_append();
         state.clean_tail()?;
         if state.len > 0 && state.len >= self.segment_size {
@@ -198,7 +213,8 @@ impl Journal {
     /// finished. Appends go on while it syncs.
     pub(super) fn sync(&self) -> Result<(), JournalError> {
         let _one_at_a_time = self.syncing.lock().unwrap_or_else(|p| p.into_inner());
-        let (mut files, dir_unsynced) = {
+        self.check_not_failed()?;
+        let (files, dir_unsynced) = {
             let mut state = self.lock_append();
             state.clean_tail()?;
             let files = std::mem::take(&mut state.unsynced);
@@ -208,19 +224,30 @@ impl Journal {
             return Ok(());
         }
         self.syncs.fetch_add(1, Ordering::Relaxed);
-        let result = sync_files(&files, dir_unsynced.then_some(&self.dir));
-        if result.is_err() {
-            // Whatever was not synced must be synced by the next call.
-            let mut state = self.lock_append();
-            files.append(&mut state.unsynced);
-            state.unsynced = files;
-            state.dir_unsynced |= dir_unsynced;
+        #[cfg(test)]
+        if self.fail_next_sync.swap(false, Ordering::SeqCst) {
+            self.failed.store(true, Ordering::SeqCst);
+            return Err(io::Error::other("injected fdatasync failure").into());
         }
-        result.map_err(JournalError::from)
+        sync_files(&files, dir_unsynced.then_some(&self.dir)).map_err(|e| self.fail(e))
+    }
+
+    /// Refuses to go on after a failed `fdatasync`.
+    fn check_not_failed(&self) -> Result<(), JournalError> {
+        if self.failed.load(Ordering::SeqCst) {
+            return Err(JournalError::Failed);
+        }
+        Ok(())
+    }
+
+    /// Records that an `fdatasync` failed, and returns its error.
+    fn fail(&self, error: io::Error) -> JournalError {
+        self.failed.store(true, Ordering::SeqCst);
+        error.into()
     }
 
     /// How many syncs had something to make durable.
-    #[cfg_attr(not(test), allow(dead_code))]
+    #[cfg(test)]
     pub(super) fn syncs(&self) -> u64 {
         self.syncs.load(Ordering::Relaxed)
     }
@@ -311,7 +338,8 @@ impl Journal {
         self.lock_files().keys().copied().collect()
     }
 
-    /// Bytes on disk over all segments (for a gauge and tests).
+    /// Bytes on disk over all segments.
+    #[cfg(test)]
     pub(super) fn disk_bytes(&self) -> u64 {
         let files: Vec<Arc<File>> = self.lock_files().values().cloned().collect();
         files
@@ -322,8 +350,8 @@ impl Journal {
 
     /// Syncs the full active segment, then creates the next one. Syncing first means a
     /// segment followed by another never has a torn tail after a crash.
-    fn rotate(&self, state: &mut AppendState) -> io::Result<()> {
-        state.file.sync_data()?;
+    fn rotate(&self, state: &mut AppendState) -> Result<(), JournalError> {
+        state.file.sync_data().map_err(|e| self.fail(e))?;
         state.unsynced.remove(&state.active);
         let next = state.active + 1;
         let file = Arc::new(open_segment(&self.dir, next, true)?);
@@ -463,11 +491,9 @@ fn list_segments(dir: &Path) -> io::Result<Vec<u64>> {
     Ok(segments)
 }
 
-/// Creates `dir` if it is missing, and makes its entry durable in the parent.
+/// Creates `dir` if it is missing, and makes its entry durable in the parent (every
+/// time: a process that created it may have crashed before that fsync).
 fn create_dir(dir: &Path) -> io::Result<()> {
-    if dir.is_dir() {
-        return Ok(());
-    }
     fs::create_dir_all(dir)?;
     match dir.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => sync_dir(parent),
@@ -558,9 +584,26 @@ mod tests {
     }
 
     #[test]
-    fn journal_is_send_and_sync() {
-        fn check<T: Send + Sync>() {}
-        check::<Journal>();
+    fn after_a_failed_sync_nothing_is_appended_or_synced_until_reopened() {
+        let dir = tempfile::tempdir().unwrap();
+        let (journal, _) = open(dir.path(), 1 << 20).unwrap();
+        let first = journal.append(&records(&["alpha"])).unwrap();
+        journal.fail_next_sync.store(true, Ordering::SeqCst);
+        assert!(matches!(journal.sync(), Err(JournalError::Io(_))));
+        // A retried fdatasync could report success for pages the kernel dropped.
+        assert!(matches!(journal.sync(), Err(JournalError::Failed)));
+        assert!(matches!(
+            journal.append(&records(&["beta"])),
+            Err(JournalError::Failed)
+        ));
+        drop(journal);
+
+        // Opened again, the journal holds what reached the file and goes on.
+        let (journal, seen) = open(dir.path(), 1 << 20).unwrap();
+        assert_eq!(seen, vec![Scanned::Record(first[0], b"alpha".to_vec())]);
+        let next = journal.append(&records(&["gamma"])).unwrap();
+        journal.sync().unwrap();
+        assert_eq!(journal.read(next[0]).unwrap(), b"gamma");
     }
 
     #[test]
