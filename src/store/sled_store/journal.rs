@@ -80,8 +80,9 @@ struct AppendState {
     file: Arc<File>,
     /// Bytes of whole records in the active segment: where the next append goes.
     len: u64,
-    /// Segments written since the last sync.
-    unsynced: BTreeMap<u64, Arc<File>>,
+    /// The active segment was written since the last sync. (Only the active one can be:
+    /// a segment is synced when the next one starts.)
+    active_unsynced: bool,
     /// A segment file was created since the last sync.
     dir_unsynced: bool,
     /// A failed append could not be cut back; the file must be truncated to `len` first.
@@ -127,7 +128,6 @@ impl Journal {
         }
         let (active, len) = active;
         let file = Arc::clone(&files[&active]);
-        let unsynced = BTreeMap::from([(active, Arc::clone(&file))]);
         Ok(Journal {
             dir: dir.to_path_buf(),
             segment_size,
@@ -138,7 +138,7 @@ impl Journal {
                 len,
                 // What a previous process appended may never have been synced: the
                 // first sync covers it, even if nothing is appended before it.
-                unsynced,
+                active_unsynced: true,
                 // Likewise a segment it created: its directory entry may not be durable.
                 dir_unsynced: true,
                 tail_dirty: false,
@@ -201,26 +201,27 @@ impl Journal {
             return Err(error.into());
         }
         state.len = start + buf.len() as u64;
-        let (active, file) = (state.active, Arc::clone(&state.file));
-        state.unsynced.insert(active, file);
+        state.active_unsynced = true;
         Ok(locations)
     }
 
-    /// Makes everything appended before the call durable: fdatasync of every segment written
-    /// since the last sync, and of the directory if a segment was created. Nothing appended
+    /// Makes everything appended before the call durable: fdatasync of the active segment
+    /// if it was written since the last sync (an earlier segment was synced when the next
+    /// one started), and of the directory if a segment was created. Nothing appended
     /// since, nothing to do: a group of duplicates costs no `fdatasync`. Syncs run one at a
     /// time, so one that finds nothing left to do returns only after the sync that took it
     /// finished. Appends go on while it syncs.
     pub(super) fn sync(&self) -> Result<(), JournalError> {
         let _one_at_a_time = self.syncing.lock().unwrap_or_else(|p| p.into_inner());
         self.check_not_failed()?;
-        let (files, dir_unsynced) = {
+        let (file, dir_unsynced) = {
             let mut state = self.lock_append();
             state.clean_tail()?;
-            let files = std::mem::take(&mut state.unsynced);
-            (files, std::mem::replace(&mut state.dir_unsynced, false))
+            let file = std::mem::replace(&mut state.active_unsynced, false)
+                .then(|| Arc::clone(&state.file));
+            (file, std::mem::replace(&mut state.dir_unsynced, false))
         };
-        if files.is_empty() && !dir_unsynced {
+        if file.is_none() && !dir_unsynced {
             return Ok(());
         }
         self.syncs.fetch_add(1, Ordering::Relaxed);
@@ -229,7 +230,15 @@ impl Journal {
             self.failed.store(true, Ordering::SeqCst);
             return Err(io::Error::other("injected fdatasync failure").into());
         }
-        sync_files(&files, dir_unsynced.then_some(&self.dir)).map_err(|e| self.fail(e))
+        file.map_or(Ok(()), |file| file.sync_data())
+            .and_then(|()| {
+                if dir_unsynced {
+                    sync_dir(&self.dir)
+                } else {
+                    Ok(())
+                }
+            })
+            .map_err(|e| self.fail(e))
     }
 
     /// Refuses to go on after a failed `fdatasync`.
@@ -309,13 +318,12 @@ impl Journal {
     /// Deletes a segment's file and fsyncs the directory. Refuses the active segment.
     pub(super) fn remove_segment(&self, segment: u64) -> Result<(), JournalError> {
         let file = {
-            let mut state = self.lock_append();
+            let state = self.lock_append();
             if segment == state.active {
                 return Err(JournalError::Corrupt(format!(
                     "segment {segment} is the active segment and cannot be removed"
                 )));
             }
-            state.unsynced.remove(&segment);
             self.lock_files_mut()
                 .remove(&segment)
                 .ok_or_else(|| not_in_journal(segment))?
@@ -352,7 +360,6 @@ impl Journal {
     /// segment followed by another never has a torn tail after a crash.
     fn rotate(&self, state: &mut AppendState) -> Result<(), JournalError> {
         state.file.sync_data().map_err(|e| self.fail(e))?;
-        state.unsynced.remove(&state.active);
         let next = state.active + 1;
         let file = Arc::new(open_segment(&self.dir, next, true)?);
         self.lock_files_mut().insert(next, Arc::clone(&file));
@@ -449,16 +456,6 @@ fn encode_record(buf: &mut Vec<u8>, payload: &[u8]) {
 fn decode_header(buf: &[u8]) -> (u32, u32) {
     let word = |i: usize| u32::from_le_bytes([buf[i], buf[i + 1], buf[i + 2], buf[i + 3]]);
     (word(0), word(4))
-}
-
-fn sync_files(files: &BTreeMap<u64, Arc<File>>, dir: Option<&PathBuf>) -> io::Result<()> {
-    for file in files.values() {
-        file.sync_data()?;
-    }
-    match dir {
-        Some(dir) => sync_dir(dir),
-        None => Ok(()),
-    }
 }
 
 fn segment_path(dir: &Path, segment: u64) -> PathBuf {
