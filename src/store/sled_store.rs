@@ -324,7 +324,7 @@ impl Inner {
                     received_at,
                 );
                 // Already remembered (Lever retried the test): keep the first.
-                if self.get(&entry.entry().0, state, group)?.is_none() {
+                if self.get(&entry.key(), state, group)?.is_none() {
                     group.remember(entry);
                 }
                 Ok(IngestOutcome::Duplicate(keys::no_event()))
@@ -367,7 +367,7 @@ impl Inner {
             &event.id,
             event.received_at,
         );
-        group.seen.insert(token_key, token.entry().1);
+        group.seen.insert(token_key, token.value());
         group
             .seen
             .insert(dedupe_key, event.id.as_str().as_bytes().to_vec());

@@ -101,10 +101,17 @@ impl TokenEntry {
 
     /// Its key and value (the layout of `keys`), in memory and in sled alike.
     pub(super) fn entry(&self) -> (Vec<u8>, Vec<u8>) {
-        (
-            scoped(Prefix::TOKEN, &self.account, &self.token),
-            token_value(self.received_at, &self.hash, &self.event_id),
-        )
+        (self.key(), self.value())
+    }
+
+    /// Its key: `keys::scoped` under the token prefix.
+    pub(super) fn key(&self) -> Vec<u8> {
+        scoped(Prefix::TOKEN, &self.account, &self.token)
+    }
+
+    /// Its value: `keys::token_value`.
+    pub(super) fn value(&self) -> Vec<u8> {
+        token_value(self.received_at, &self.hash, &self.event_id)
     }
 }
 
