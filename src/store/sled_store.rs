@@ -14,6 +14,7 @@ mod event_log;
 mod journal;
 mod keys;
 mod legacy;
+mod sled_files;
 #[cfg(test)]
 mod tests;
 
@@ -122,14 +123,8 @@ impl SledStore {
 
     /// [`open`](Self::open) with journal segments of `segment_size` bytes.
     fn open_with_segments(path: &Path, segment_size: u64) -> Result<Self, StoreError> {
-        let db = sled::Config::new()
-            .path(path)
-            .mode(sled::Mode::HighThroughput)
-            // Writes that must survive a crash are flushed explicitly (routing, finish),
-            // and a timed flush competing with them only added latency spikes.
-            .flush_every_ms(None)
-            .open()
-            .map_err(backend)?;
+        // A snapshot sled cannot read is moved aside first (see `sled_files`).
+        let db = sled_files::open(path)?;
         // Opened after sled, whose lock on the folder keeps a second process out of both.
         let log = EventLog::open(&path.join("journal"), segment_size)?;
         Self::from_parts(db, log, None)

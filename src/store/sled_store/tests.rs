@@ -2,6 +2,8 @@
 //! journal's files, state surviving reopens and segment retirement, and stores written
 //! before the journal being moved into it.
 
+mod recovery;
+
 use super::keys::{scoped, token_value, Prefix};
 use super::SledStore;
 use crate::event::EventId;

@@ -1,0 +1,151 @@
+//! Opening a store whose sled files were damaged while the journal is intact: a snapshot
+//! sled cannot read is moved aside (and logged).
+
+use super::{accept, delivery};
+use crate::event::EventId;
+use crate::store::sled_store::SledStore;
+use crate::store::{EventFilter, NewJob, Routing, Store, StoredEvent};
+use serde_json::json;
+use std::io::Write;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tracing_subscriber::fmt::MakeWriter;
+
+/// Log output captured in memory.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Captured {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for Captured {
+    type Writer = Captured;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+/// Drops `store` and waits until nothing holds its files any more.
+async fn close(store: SledStore) {
+    let inner = Arc::downgrade(&store.inner);
+    drop(store);
+    for _ in 0..300 {
+        if inner.upgrade().is_none() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("the store never let go of its files");
+}
+
+/// Every event, newest first, as the admin API lists them.
+async fn listed(store: &SledStore) -> Vec<EventId> {
+    let page = store
+        .list_events(&EventFilter::default(), None, 1000)
+        .await
+        .unwrap();
+    assert!(page.next.is_none(), "one page holds them all");
+    page.events.into_iter().map(|v| v.event.id).collect()
+}
+
+/// A stopped store with five events, a pending job for each and a record.
+async fn healthy_store(dir: &Path) -> Vec<StoredEvent> {
+    let store = SledStore::open(dir).unwrap();
+    for n in 0..5 {
+        accept(
+            &store,
+            delivery(&format!("id:{n}"), &format!("token-{n}"), "opp"),
+        )
+        .await;
+    }
+    let events = store.unrouted(usize::MAX).await.unwrap();
+    let routed = events
+        .iter()
+        .map(|e| Routing {
+            event: e.id.clone(),
+            seq: e.seq,
+            jobs: vec![NewJob {
+                handler: "slow".to_owned(),
+                order_key: Some("opp".to_owned()),
+                run_at: u64::MAX,
+            }],
+        })
+        .collect();
+    store.route(routed).await.unwrap();
+    store
+        .put_record("settings", json!({"kept": true}))
+        .await
+        .unwrap();
+    close(store).await;
+    events
+}
+
+/// Leaves `file` (empty) in a healthy stopped store's sled folder, then opens it.
+async fn opens_despite_an_empty(file: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let events = healthy_store(dir.path()).await;
+    std::fs::File::create(dir.path().join(file)).unwrap();
+    let logs = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(logs.clone())
+        .with_ansi(false)
+        .finish();
+
+    let opened = tracing::subscriber::with_default(subscriber, || SledStore::open(dir.path()));
+
+    let store = opened.unwrap_or_else(|e| panic!("the store did not open with {file}: {e}"));
+    for event in &events {
+        let kept = store.event(&event.id).await.unwrap().expect("event kept");
+        assert_eq!(kept.data.get(), event.data.get());
+        let jobs = store.jobs_of(&event.id).await.unwrap();
+        assert_eq!(jobs.len(), 1, "its job is kept");
+    }
+    assert_eq!(listed(&store).await.len(), events.len());
+    assert_eq!(
+        store.record("settings").await.unwrap(),
+        Some(json!({"kept": true}))
+    );
+    assert!(
+        !dir.path().join(file).exists(),
+        "{file} is gone from sled's folder"
+    );
+    let moved = dir.path().join("damaged").join(file);
+    assert!(moved.exists(), "{file} was moved to {}", moved.display());
+    let text = logs.text();
+    let line = text
+        .lines()
+        .find(|line| line.contains(file))
+        .unwrap_or_else(|| panic!("no log line names {file}: {text}"));
+    assert!(line.contains("WARN"), "{line}");
+    assert!(line.contains("moved aside"), "{line}");
+
+    close(store).await;
+    let again = SledStore::open(dir.path()).expect("opens again");
+    assert_eq!(listed(&again).await.len(), events.len());
+}
+
+#[tokio::test]
+async fn an_empty_snapshot_is_moved_aside_and_the_store_opens_with_everything() {
+    opens_despite_an_empty("snap.0000000000000300").await;
+}
+
+#[tokio::test]
+async fn an_unfinished_snapshot_is_moved_aside_and_the_store_opens_with_everything() {
+    opens_despite_an_empty("snap.00000000FFFFFFFF.generating").await;
+}
