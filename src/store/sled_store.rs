@@ -14,6 +14,7 @@ mod event_log;
 mod journal;
 mod keys;
 mod legacy;
+mod sequence;
 mod sled_files;
 #[cfg(test)]
 mod tests;
@@ -28,6 +29,7 @@ use crate::event::EventId;
 use async_trait::async_trait;
 use event_log::{EventLog, Record, TokenEntry};
 use keys::{job_key, queue_group, queue_key, record_key, scoped, Prefix};
+use sequence::Sequence;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -50,6 +52,8 @@ struct Inner {
     tree: sled::Tree,
     /// Events, their routing marks, and live dedupe keys and tokens.
     log: EventLog,
+    /// Events' sequence numbers, above every number in the journal at open.
+    sequence: Sequence,
     /// Serializes route, claim and finish, which read a job and write it back.
     jobs_lock: Mutex<()>,
     /// Shares one sled flush among everyone waiting for one.
@@ -148,10 +152,12 @@ impl SledStore {
         temporary: Option<tempfile::TempDir>,
     ) -> Result<Self, StoreError> {
         let tree = db.open_tree("lever-hooks").map_err(backend)?;
+        let sequence = Sequence::start(&db, log.highest_seq())?;
         let inner = Arc::new(Inner {
             db,
             tree,
             log,
+            sequence,
             jobs_lock: Mutex::new(()),
             flusher: SharedFlush::default(),
             _temporary: temporary,
@@ -369,7 +375,7 @@ impl Inner {
         let accepted = event.id.clone();
         let stored = StoredEvent {
             id: event.id,
-            seq: self.db.generate_id().map_err(backend)?,
+            seq: self.sequence.next(&self.db)?,
             account: event.account,
             event: event.event,
             triggered_at: event.triggered_at,

@@ -331,6 +331,11 @@ impl EventLog {
         }
     }
 
+    /// The highest sequence number a live event holds (`None`: no events).
+    pub(super) fn highest_seq(&self) -> Option<u64> {
+        self.lock().by_seq.keys().max().copied()
+    }
+
     /// Whether the event was routed (`None`: no such event).
     pub(super) fn routed(&self, id: &EventId) -> Option<bool> {
         self.lock().events.get(id).map(|m| m.routed_in.is_some())

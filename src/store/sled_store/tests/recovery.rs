@@ -1,5 +1,6 @@
-//! Opening a store whose sled files were damaged while the journal is intact: a snapshot
-//! sled cannot read is moved aside (and logged).
+//! Opening a store whose sled files were damaged or lost while the journal is intact: a
+//! snapshot sled cannot read is moved aside (and logged), and sequence numbers never
+//! repeat one a live event holds.
 
 use super::{accept, delivery};
 use crate::event::EventId;
@@ -148,4 +149,79 @@ async fn an_empty_snapshot_is_moved_aside_and_the_store_opens_with_everything() 
 #[tokio::test]
 async fn an_unfinished_snapshot_is_moved_aside_and_the_store_opens_with_everything() {
     opens_despite_an_empty("snap.00000000FFFFFFFF.generating").await;
+}
+
+#[tokio::test]
+async fn a_store_that_lost_sleds_files_numbers_new_events_above_every_kept_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
+    let mut old = Vec::new();
+    for n in 0..6 {
+        let event = delivery(&format!("id:{n}"), &format!("token-{n}"), "opp");
+        old.push(accept(&store, event).await);
+    }
+    // The first three are routed, the other three wait for the router.
+    let routed = store.unrouted(3).await.unwrap();
+    let routed = routed
+        .iter()
+        .map(|e| Routing {
+            event: e.id.clone(),
+            seq: e.seq,
+            jobs: Vec::new(),
+        })
+        .collect();
+    store.route(routed).await.unwrap();
+    let old_seqs: Vec<u64> = {
+        let mut seqs = Vec::new();
+        for id in &old {
+            seqs.push(store.event(id).await.unwrap().unwrap().seq);
+        }
+        seqs
+    };
+    close(store).await;
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name == "db" || name.starts_with("snap.") {
+            std::fs::remove_file(&path).unwrap();
+        }
+    }
+
+    let store = SledStore::open(dir.path()).unwrap();
+    let mut new = Vec::new();
+    for n in 0..4 {
+        let event = delivery(&format!("id:new-{n}"), &format!("new-{n}"), "opp");
+        new.push(accept(&store, event).await);
+    }
+
+    let highest_old = old_seqs.iter().copied().max().unwrap();
+    for id in &new {
+        let seq = store.event(id).await.unwrap().unwrap().seq;
+        assert!(seq > highest_old, "new seq {seq} ≤ kept seq {highest_old}");
+    }
+    for (id, seq) in old.iter().zip(&old_seqs) {
+        let kept = store.event(id).await.unwrap().expect("kept");
+        assert_eq!(kept.seq, *seq, "{id} keeps its number");
+    }
+    let waiting: Vec<EventId> = old[3..].iter().chain(&new).cloned().collect();
+    let unrouted = |store: SledStore| async move {
+        let found: Vec<EventId> = store
+            .unrouted(usize::MAX)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.id)
+            .collect();
+        (store, found)
+    };
+    let (store, found) = unrouted(store).await;
+    assert_eq!(found, waiting, "every unrouted event, in arrival order");
+    let everything: Vec<EventId> = old.iter().chain(&new).rev().cloned().collect();
+    assert_eq!(listed(&store).await, everything);
+
+    close(store).await;
+    let store = SledStore::open(dir.path()).unwrap();
+    let (store, found) = unrouted(store).await;
+    assert_eq!(found, waiting, "the same after another reopen");
+    assert_eq!(listed(&store).await, everything);
 }
