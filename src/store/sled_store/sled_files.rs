@@ -139,7 +139,8 @@ fn set_aside_unusable_snapshots(dir: &Path) -> Result<(), SetAsideError> {
 
 /// Moves `path` into `damaged` under its own name (numbered when that is taken). A file
 /// the same as one already there is removed instead: a reopen that keeps failing on a
-/// full disk leaves the same empty file each time, and one copy tells all.
+/// full disk leaves the same empty file each time, and one copy tells all (and is
+/// logged once, at warn).
 fn set_aside(
     path: &Path,
     damaged: &Path,
@@ -159,11 +160,12 @@ fn set_aside(
         match std::fs::read(&to) {
             Ok(kept) if kept == contents => {
                 std::fs::remove_file(path).map_err(|e| move_failed(&to, e))?;
-                tracing::warn!(
+                // Debug only: each reopen tried on a full disk (4 a second) gets here.
+                tracing::debug!(
                     snapshot = %path.display(),
                     copy = %to.display(),
                     reason = %why,
-                    "moved aside a sled snapshot sled cannot read (an identical copy was kept already); sled rebuilds its state from its log"
+                    "removed a sled snapshot sled cannot read; an identical copy was moved aside already"
                 );
                 return Ok(());
             }
