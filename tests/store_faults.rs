@@ -2,6 +2,8 @@
 //! get 503 (so Lever retries) and nothing half-written; once space is freed, intake
 //! resumes without a restart, and everything answered 200 is on disk.
 //!
+//! Filled and freed again and again, it never leaves the store unable to open.
+//!
 //! The disk is a small tmpfs mounted for the test, which needs root (CI runs as root);
 //! elsewhere the test prints why it skipped.
 
@@ -63,7 +65,8 @@ impl Drop for SmallDisk {
     }
 }
 
-fn config(data: &Path) -> Config {
+/// A config storing in `data`, with `more` (handlers, routes) appended.
+fn config(data: &Path, more: &str) -> Config {
     let text = format!(
         r#"
 [server]
@@ -75,6 +78,7 @@ path = "{}"
 
 [lever]
 signing_tokens = {{ default = ["{TOKEN}"] }}
+{more}
 "#,
         data.display()
     );
@@ -117,7 +121,7 @@ async fn a_full_disk_gives_503s_and_intake_resumes_when_space_is_freed() {
         }
     };
     let data = disk.path().join("data");
-    let config = config(&data);
+    let config = config(&data, "");
     let app = App::build(&config, HandlerRegistry::new()).await.unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());
     let stopper = app.stopper();
@@ -164,6 +168,89 @@ async fn a_full_disk_gives_503s_and_intake_resumes_when_space_is_freed() {
         let (status, answer) = post(&http, &base, sent).await;
         assert_eq!(status, 200, "{answer}");
         accepted.push(answer["id"].as_str().unwrap().to_owned());
+    }
+
+    stopper.stop();
+    running.await.unwrap().unwrap();
+    let reopened = reopen(&data).await;
+    for id in &accepted {
+        let event = reopened
+            .event(&lever_hooks::event::EventId::new(id))
+            .await
+            .unwrap();
+        assert!(event.is_some(), "{id} was answered 200 but is not on disk");
+    }
+}
+
+/// The disk filled and freed again and again: each reopen tried while it is full can leave
+/// sled's next snapshot unfinished (an empty `snap.<lsn>.generating`), which sled refuses to
+/// open with, for good. Intake must resume after every cycle, and a restart find all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn full_disk_cycles_never_keep_the_store_closed() {
+    let disk = match SmallDisk::mount(16) {
+        Ok(disk) => disk,
+        Err(why) => {
+            eprintln!("skipped full_disk_cycles_never_keep_the_store_closed: {why}");
+            return;
+        }
+    };
+    let data = disk.path().join("data");
+    // Every event gets a job, so sled (which holds jobs) writes its log and snapshots.
+    let with_jobs = r#"
+[handlers.done]
+kind = "command"
+program = "/bin/true"
+
+[[routes]]
+events = ["*"]
+handler = "done"
+"#;
+    let app = App::build(&config(&data, with_jobs), HandlerRegistry::new())
+        .await
+        .unwrap();
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let stopper = app.stopper();
+    let running = tokio::spawn(app.run_until_stopped());
+    let http = reqwest::Client::new();
+    let mut accepted = Vec::new();
+    for cycle in 1..=4 {
+        for _ in 0..10 {
+            let (status, answer) = post(&http, &base, &body()).await;
+            assert_eq!(status, 200, "cycle {cycle}: {answer}");
+            accepted.push(answer["id"].as_str().unwrap().to_owned());
+        }
+        let filler = disk.fill();
+        let mut refused = false;
+        for _ in 0..200 {
+            let (status, answer) = post(&http, &base, &body()).await;
+            match status {
+                200 => accepted.push(answer["id"].as_str().unwrap().to_owned()),
+                503 => {
+                    refused = true;
+                    break;
+                }
+                other => panic!("cycle {cycle}: a full disk answered {other}: {answer}"),
+            }
+        }
+        assert!(refused, "cycle {cycle}: a full disk never gave a 503");
+        // The store tries to reopen every 250 ms, on the full disk.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+
+        std::fs::remove_file(&filler).unwrap();
+        let mut resumed = false;
+        for _ in 0..200 {
+            let (status, answer) = post(&http, &base, &body()).await;
+            if status == 200 {
+                accepted.push(answer["id"].as_str().unwrap().to_owned());
+                resumed = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(
+            resumed,
+            "cycle {cycle}: intake did not resume after space was freed"
+        );
     }
 
     stopper.stop();
