@@ -97,21 +97,19 @@ async fn healthy_store(dir: &Path) -> Vec<StoredEvent> {
     events
 }
 
-/// Leaves `file` (empty) in a healthy stopped store's sled folder, then opens it.
-async fn opens_despite_an_empty(file: &str) {
-    let dir = tempfile::tempdir().unwrap();
-    let events = healthy_store(dir.path()).await;
-    std::fs::File::create(dir.path().join(file)).unwrap();
+/// Opens the stopped store in `dir` holding `events`, whose snapshot `file` sled cannot
+/// read, and checks that nothing is lost and the file was moved aside with a warning.
+async fn opens_with_everything_despite(dir: &Path, events: &[StoredEvent], file: &str) {
     let logs = Captured::default();
     let subscriber = tracing_subscriber::fmt()
         .with_writer(logs.clone())
         .with_ansi(false)
         .finish();
 
-    let opened = tracing::subscriber::with_default(subscriber, || SledStore::open(dir.path()));
+    let opened = tracing::subscriber::with_default(subscriber, || SledStore::open(dir));
 
     let store = opened.unwrap_or_else(|e| panic!("the store did not open with {file}: {e}"));
-    for event in &events {
+    for event in events {
         let kept = store.event(&event.id).await.unwrap().expect("event kept");
         assert_eq!(kept.data.get(), event.data.get());
         let jobs = store.jobs_of(&event.id).await.unwrap();
@@ -123,10 +121,10 @@ async fn opens_despite_an_empty(file: &str) {
         Some(json!({"kept": true}))
     );
     assert!(
-        !dir.path().join(file).exists(),
+        !dir.join(file).exists(),
         "{file} is gone from sled's folder"
     );
-    let moved = dir.path().join("damaged").join(file);
+    let moved = dir.join("damaged").join(file);
     assert!(moved.exists(), "{file} was moved to {}", moved.display());
     let text = logs.text();
     let line = text
@@ -137,8 +135,16 @@ async fn opens_despite_an_empty(file: &str) {
     assert!(line.contains("moved aside"), "{line}");
 
     close(store).await;
-    let again = SledStore::open(dir.path()).expect("opens again");
+    let again = SledStore::open(dir).expect("opens again");
     assert_eq!(listed(&again).await.len(), events.len());
+}
+
+/// Leaves `file` (empty) in a healthy stopped store's sled folder, then opens it.
+async fn opens_despite_an_empty(file: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let events = healthy_store(dir.path()).await;
+    std::fs::File::create(dir.path().join(file)).unwrap();
+    opens_with_everything_despite(dir.path(), &events, file).await;
 }
 
 #[tokio::test]
@@ -149,6 +155,28 @@ async fn an_empty_snapshot_is_moved_aside_and_the_store_opens_with_everything() 
 #[tokio::test]
 async fn an_unfinished_snapshot_is_moved_aside_and_the_store_opens_with_everything() {
     opens_despite_an_empty("snap.00000000FFFFFFFF.generating").await;
+}
+
+#[tokio::test]
+async fn a_snapshot_failing_its_checksum_is_moved_aside_and_the_store_opens_with_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = healthy_store(dir.path()).await;
+    // sled writes a snapshot when it opens a log that grew since the last one.
+    close(SledStore::open(dir.path()).unwrap()).await;
+    let snapshots: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name.starts_with("snap."))
+        .collect();
+    let [snapshot] = snapshots.as_slice() else {
+        panic!("expected one snapshot, found {snapshots:?}");
+    };
+    let path = dir.path().join(snapshot);
+    let mut contents = std::fs::read(&path).unwrap();
+    contents[0] ^= 0xff;
+    std::fs::write(&path, contents).unwrap();
+
+    opens_with_everything_despite(dir.path(), &events, snapshot).await;
 }
 
 #[tokio::test]
