@@ -34,7 +34,16 @@ pub enum ApiError {
     NotFound(String),
     /// The store failed (503).
     #[error("the store is unavailable: {0}")]
-    Store(#[from] StoreError),
+    Store(StoreError),
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::InvalidCursor(_) => Self::BadRequest(e.to_string()),
+            other => Self::Store(other),
+        }
+    }
 }
 
 impl From<FilterError> for ApiError {

@@ -226,6 +226,9 @@ pub async fn bad_requests_get_clear_json_errors_and_the_openapi_document_is_serv
         ("/api/v1/events?acount=acme", "unknown parameter `acount`"),
         ("/api/v1/events?since=yesterday", "since `yesterday`"),
         ("/api/v1/events?limit=0", "limit `0`"),
+        ("/api/v1/events?before=garbage", "cursor `garbage`"),
+        ("/api/v1/events?before=evt_", "cursor `evt_`"),
+        ("/api/v1/dead-letters?before=garbage", "cursor `garbage`"),
     ] {
         let (status, body) = get(&app, path).await;
         assert_eq!(status, 400, "{path}");
