@@ -3,7 +3,7 @@
 use crate::alerts::Alerts;
 use crate::config::{AccountConfig, DEFAULT_ACCOUNT};
 use crate::intake::{self, Checked, Rejection};
-use crate::metrics::{ACK_SECONDS, DELIVERIES, REJECTIONS};
+use crate::metrics::{event_label, ACK_SECONDS, DELIVERIES, REJECTIONS};
 use crate::registered_tokens::RegisteredTokens;
 use crate::store::{now_millis, IngestOutcome, Store};
 use actix_web::http::header::CONTENT_LENGTH;
@@ -139,8 +139,11 @@ async fn receive(
     } else {
         UNKNOWN_ACCOUNT
     };
-    let event = answered.event.as_deref().unwrap_or(UNVERIFIED_EVENT);
-    metrics::counter!(DELIVERIES, "account" => account.to_owned(), "event" => event.to_owned(), "outcome" => answered.outcome)
+    let event = answered
+        .event
+        .as_deref()
+        .map_or(UNVERIFIED_EVENT, event_label);
+    metrics::counter!(DELIVERIES, "account" => account.to_owned(), "event" => event, "outcome" => answered.outcome)
         .increment(1);
     if let Some(reason) = answered.reason {
         metrics::counter!(REJECTIONS, "reason" => reason).increment(1);
