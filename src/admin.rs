@@ -4,6 +4,7 @@
 
 mod api;
 mod auth;
+mod body;
 mod dashboard;
 mod filter;
 mod health;

@@ -8,6 +8,7 @@ use crate::config::{DispatchConfig, RetryConfig};
 use crate::document::EventDocument;
 use crate::event::LeverEvent;
 use crate::handler::{HandlerContext, HandlerRegistry, Outcome};
+use crate::log_safe::LogSafe;
 use crate::lookup::{Lookup, LookupError, NoLookup};
 use crate::metrics::{ATTEMPTS, DEAD_LETTERS, HANDLER_SECONDS, JOBS_CREATED, QUEUE_DEPTH};
 use crate::route::{order_key, Facts, Needs, Router};
@@ -164,7 +165,7 @@ impl Dispatcher {
             let typed = match LeverEvent::decode(&event.event, &event.data) {
                 Ok(typed) => Some(typed),
                 Err(e) => {
-                    warn!(event_id = %event.id, error = %e, "data did not decode; only routes without stage filters or meanings apply");
+                    warn!(event_id = %event.id, error = %LogSafe(&e), "data did not decode; only routes without stage filters or meanings apply");
                     None
                 }
             };
@@ -181,7 +182,7 @@ impl Dispatcher {
                         run_at,
                     )
                     .await?;
-                info!(event_id = %event.id, opportunity = %deleted.opportunity_id, purged, "opportunity deleted in Lever: its stored events are now tombstones (ids and times only)");
+                info!(event_id = %event.id, opportunity = %LogSafe(&deleted.opportunity_id), purged, "opportunity deleted in Lever: its stored events are now tombstones (ids and times only)");
             }
             let needs = self.router.needs(&event.event, typed.as_ref());
             let facts = match self.facts(event, typed.as_ref(), needs).await {

@@ -20,6 +20,7 @@
 //!   handles shutdown;
 //! - [`metrics`] names what is measured; [`alerts`] reports dead letters and bursts of
 //!   refused deliveries through a handler; [`retention`] deletes old finished events;
+//!   [`log_safe`] escapes sender-chosen text in log fields;
 //! - [`config`] reads the TOML file; [`cli`] is the command line;
 //! - [`fake_lever`] is a fake Lever (Data API and webhooks out) for local work and tests.
 //!
@@ -61,6 +62,7 @@ pub mod handler;
 pub mod intake;
 pub mod lever;
 pub mod lever_accounts;
+pub mod log_safe;
 pub mod lookup;
 pub mod metrics;
 pub mod purge;

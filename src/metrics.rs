@@ -2,13 +2,31 @@
 //! `/metrics` renders. Every metric is recorded through the `metrics` facade with the
 //! names below, so dashboards and alerts have one place to look them up.
 
+use crate::event::KNOWN_EVENTS;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use std::sync::OnceLock;
 
 /// Deliveries answered, by `account`, `event` and `outcome` (accepted, duplicate, test,
-/// rejected, unavailable). A rejected delivery's event name is not trusted, so its
-/// `event` is `(unverified)`; a path naming no configured account counts as `(unknown)`.
+/// rejected, unavailable). `event` is one of Lever's documented names or `other` (see
+/// [`event_label`]); a rejected delivery's event name is not trusted, so its `event` is
+/// `(unverified)`; a path naming no configured account counts as `(unknown)`.
 pub const DELIVERIES: &str = "lever_hooks_deliveries_total";
+
+/// The `event` label of an event name that Lever does not document.
+pub const OTHER_EVENT: &str = "other";
+
+/// The `event` label for `name`: the name itself when it is one of Lever's ten, else
+/// [`OTHER_EVENT`]. A signed delivery may carry any name (a settings-page test or a
+/// sender holding a signing token chooses it), and each label value is a series kept
+/// for the life of the process, so only a fixed set may become labels; the exact name
+/// stays in the stored event and the log.
+pub fn event_label(name: &str) -> &'static str {
+    KNOWN_EVENTS
+        .iter()
+        .find(|known| **known == name)
+        .copied()
+        .unwrap_or(OTHER_EVENT)
+}
 /// Refused deliveries by `reason` (invalid_signature, too_old, malformed, …).
 pub const REJECTIONS: &str = "lever_hooks_rejections_total";
 /// Seconds from a delivery's arrival (its request head read) to its answer (histogram).
@@ -50,4 +68,24 @@ pub fn handle() -> Option<PrometheusHandle> {
             Some(handle)
         })
         .clone()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_lever_event_names_become_labels() {
+        for name in KNOWN_EVENTS {
+            assert_eq!(event_label(name), name);
+        }
+        for name in [
+            "madeUp",
+            "candidatestagechange",
+            "",
+            "candidateStageChange\n",
+        ] {
+            assert_eq!(event_label(name), OTHER_EVENT, "{name:?}");
+        }
+    }
 }

@@ -3,7 +3,8 @@
 use crate::alerts::Alerts;
 use crate::config::{AccountConfig, DEFAULT_ACCOUNT};
 use crate::intake::{self, Checked, Rejection};
-use crate::metrics::{ACK_SECONDS, DELIVERIES, REJECTIONS};
+use crate::log_safe::LogSafe;
+use crate::metrics::{event_label, ACK_SECONDS, DELIVERIES, REJECTIONS};
 use crate::registered_tokens::RegisteredTokens;
 use crate::store::{now_millis, IngestOutcome, Store};
 use actix_web::http::header::CONTENT_LENGTH;
@@ -139,8 +140,11 @@ async fn receive(
     } else {
         UNKNOWN_ACCOUNT
     };
-    let event = answered.event.as_deref().unwrap_or(UNVERIFIED_EVENT);
-    metrics::counter!(DELIVERIES, "account" => account.to_owned(), "event" => event.to_owned(), "outcome" => answered.outcome)
+    let event = answered
+        .event
+        .as_deref()
+        .map_or(UNVERIFIED_EVENT, event_label);
+    metrics::counter!(DELIVERIES, "account" => account.to_owned(), "event" => event, "outcome" => answered.outcome)
         .increment(1);
     if let Some(reason) = answered.reason {
         metrics::counter!(REJECTIONS, "reason" => reason).increment(1);
@@ -201,7 +205,7 @@ async fn answer(
     }
     let new_event = match checked {
         Err(rejection) => {
-            warn!(account = account_name, outcome = "rejected", reason = rejection.label(), detail = %rejection, "delivery");
+            warn!(account = account_name, outcome = "rejected", reason = rejection.label(), detail = %LogSafe(&rejection), "delivery");
             return Answered::rejected(
                 error_response(rejection.status(), &rejection.public_reason()),
                 rejection.label(),
@@ -216,18 +220,18 @@ async fn answer(
     match state.store.ingest(*new_event).await {
         Ok(IngestOutcome::Accepted(id)) => {
             state.route_wake.notify_one();
-            info!(account = account_name, event = %event_name, id = %id, outcome = "accepted", "delivery");
+            info!(account = account_name, event = %LogSafe(&event_name), id = %id, outcome = "accepted", "delivery");
             let response = HttpResponse::Ok().json(json!({"status": "accepted", "id": id}));
             Answered::with_outcome(response, Some(event_name), "accepted")
         }
         Ok(IngestOutcome::Duplicate(id)) => {
-            info!(account = account_name, event = %event_name, id = %id, outcome = "duplicate", "delivery");
+            info!(account = account_name, event = %LogSafe(&event_name), id = %id, outcome = "duplicate", "delivery");
             let response = HttpResponse::Ok().json(json!({"status": "duplicate", "id": id}));
             Answered::with_outcome(response, Some(event_name), "duplicate")
         }
         Ok(IngestOutcome::TokenReused) => token_reused(account_name, &event_name),
         Err(e) => {
-            error!(account = account_name, event = %event_name, outcome = "unavailable", error = %e, "delivery");
+            error!(account = account_name, event = %LogSafe(&event_name), outcome = "unavailable", error = %e, "delivery");
             let response = error_response(503, "storage unavailable, retry later");
             Answered::with_outcome(response, Some(event_name), "unavailable")
         }
@@ -246,7 +250,7 @@ fn reject(account_name: &str, status: u16, public_reason: &str, reason: &'static
 }
 
 fn token_reused(account_name: &str, event_name: &str) -> Answered {
-    warn!(target: "lever_hooks::security", account = account_name, event = %event_name, outcome = "rejected", reason = "token_reused",
+    warn!(target: "lever_hooks::security", account = account_name, event = %LogSafe(&event_name), outcome = "rejected", reason = "token_reused",
         "a token was replayed with different content: possible replay attack");
     Answered::rejected(error_response(401, "token already used"), "token_reused")
 }

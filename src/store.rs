@@ -47,6 +47,10 @@ pub enum StoreError {
     /// The store is shutting down and takes no more writes.
     #[error("store is closed")]
     Closed,
+    /// A page cursor (`before`) that is not an event id: the caller's mistake, not the
+    /// store's, so the admin API answers 400.
+    #[error("cursor `{0}` is not an event id; pass the previous page's `next` as `before`")]
+    InvalidCursor(String),
 }
 
 /// What another process may have changed, for [`Store::changed`].
@@ -148,7 +152,8 @@ pub trait Store: Send + Sync + 'static {
     async fn event_view(&self, id: &EventId) -> Result<Option<EventView>, StoreError>;
 
     /// Events matching `filter` with their jobs, newest first, at most `limit`, older
-    /// than the event `before` when given (the previous page's `next`).
+    /// than the event `before` when given (the previous page's `next`). A `before` that is
+    /// not an event id is [`StoreError::InvalidCursor`] (see [`query::cursor`]).
     async fn list_events(
         &self,
         filter: &EventFilter,

@@ -164,6 +164,18 @@ async fn filters_pages_and_replay_of_several_events() {
     })
     .await;
 
+    // Without --handler, every handler's job of the event runs again.
+    let replayed = cli(&app, &["events", "replay", &third]).await;
+    assert!(
+        replayed.contains(&format!("replaying {third}:switch")),
+        "{replayed}"
+    );
+    eventually("the replay to run", Duration::from_secs(5), || async {
+        let shown = cli(&app, &["events", "show", &third]).await;
+        shown.contains("job switch (done), 2 attempts")
+    })
+    .await;
+
     // The API's own message on a 400 and a 404.
     let url = app.admin.clone().unwrap();
     let (result, _) = cli_with(&url, TOKEN, &["events", "list", "--since", "yesterday"]).await;

@@ -9,9 +9,11 @@
 mod helpers;
 
 use helpers::*;
+use lever_hooks::event::KNOWN_EVENTS;
 use lever_hooks::handler::HandlerRegistry;
 use lever_hooks::sample::{random_token, signed_body, SampleEvent};
-use lever_hooks::store::JobState;
+use lever_hooks::store::{EventFilter, JobState, Store};
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 /// The value of the series written exactly as `series` (name and labels), if present.
@@ -146,5 +148,41 @@ handler = "bad"
         !text.contains("not-the-signing-token") && !text.contains(&sample.opportunity_id),
         "no secret or payload value in a label"
     );
+
+    // 50 validly signed deliveries, each with an event name of its own: one `other`
+    // series, not 50 new ones, while each stored event keeps its exact name.
+    let names: Vec<String> = (0..50).map(|i| format!("madeUpEvent{i}")).collect();
+    for name in &names {
+        let (status, answer) = app.deliver(delivery(&SampleEvent::new(name))).await;
+        assert_eq!((status, answer["status"].as_str()), (200, Some("accepted")));
+    }
+    let text = scrape(&app).await;
+    let labels: BTreeSet<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("lever_hooks_deliveries_total{"))
+        .filter_map(|l| l.split("event=\"").nth(1)?.split('"').next())
+        .collect();
+    let allowed: BTreeSet<&str> = KNOWN_EVENTS
+        .into_iter()
+        .chain(["other", "(unverified)"])
+        .collect();
+    assert!(labels.is_subset(&allowed), "{labels:?}");
+    assert_eq!(
+        value_of(
+            &text,
+            r#"lever_hooks_deliveries_total{account="default",event="other",outcome="accepted"}"#
+        ),
+        Some(50.0),
+        "{text}"
+    );
+    for name in [&names[0], &names[49]] {
+        let filter = EventFilter {
+            event: Some(name.clone()),
+            ..EventFilter::default()
+        };
+        let page = app.store.list_events(&filter, None, 10).await.unwrap();
+        assert_eq!(page.events.len(), 1, "{name} stored under its own name");
+        assert_eq!(&page.events[0].event.event, name);
+    }
     app.stop().await;
 }

@@ -2,12 +2,13 @@
 //! attempts, replay, dead letters and their retry, purge, and the OpenAPI document.
 
 use super::auth::Authorized;
-use super::filter::{from_json, parse_filter, FilterError};
+use super::body::{bulk_filter, json_object, replay_handler, BodyError};
+use super::filter::{parse_filter, FilterError};
 use super::AdminState;
 use crate::event::EventId;
 use crate::store::{now_millis, EventStatus, StoreError};
-use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse, ResponseError};
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
@@ -25,12 +26,24 @@ pub enum ApiError {
     /// A parameter or body that cannot be used (400).
     #[error("{0}")]
     BadRequest(String),
+    /// A body that is not declared as JSON (415).
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     /// No such event or job (404).
     #[error("{0}")]
     NotFound(String),
     /// The store failed (503).
     #[error("the store is unavailable: {0}")]
-    Store(#[from] StoreError),
+    Store(StoreError),
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::InvalidCursor(_) => Self::BadRequest(e.to_string()),
+            other => Self::Store(other),
+        }
+    }
 }
 
 impl From<FilterError> for ApiError {
@@ -39,11 +52,21 @@ impl From<FilterError> for ApiError {
     }
 }
 
+impl From<BodyError> for ApiError {
+    fn from(e: BodyError) -> Self {
+        match e {
+            BodyError::NotJson(_) => Self::UnsupportedMediaType(e.to_string()),
+            BodyError::Invalid(message) => Self::BadRequest(message),
+        }
+    }
+}
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -58,9 +81,6 @@ impl ResponseError for ApiError {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
-            .app_data(web::JsonConfig::default().error_handler(|e, _| {
-                ApiError::BadRequest(format!("the body must be a JSON object: {e}")).into()
-            }))
             .app_data(web::QueryConfig::default().error_handler(|e, _| {
                 ApiError::BadRequest(format!("bad query string: {e}")).into()
             }))
@@ -134,22 +154,11 @@ async fn replay(
     _: Authorized,
     state: web::Data<AdminState>,
     id: web::Path<String>,
-    body: Option<web::Json<Map<String, Value>>>,
+    req: HttpRequest,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let id = EventId::new(id.into_inner());
-    let body = body.map(|b| b.into_inner()).unwrap_or_default();
-    for key in body.keys() {
-        if key != "handler" {
-            return Err(ApiError::BadRequest(format!(
-                "unknown field `{key}`; replay takes {{\"handler\": \"<name>\"}} or nothing"
-            )));
-        }
-    }
-    let handler = match body.get("handler") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(h)) => Some(h.clone()),
-        Some(_) => return Err(ApiError::BadRequest("`handler` must be a string".into())),
-    };
+    let handler = replay_handler(&body_fields(&req, &body)?)?;
     if state.store.event(&id).await?.is_none() {
         return Err(ApiError::NotFound(format!("no event {id}")));
     }
@@ -199,19 +208,22 @@ async fn dead_letters(
     Ok(HttpResponse::Ok().json(json!({"deadLetters": letters, "next": page.next})))
 }
 
-fn body_filter(
-    body: Option<web::Json<Map<String, Value>>>,
-) -> Result<crate::store::EventFilter, ApiError> {
-    let body = body.map(|b| b.into_inner()).unwrap_or_default();
-    Ok(parse_filter(&from_json(&body)?, &[])?)
+/// The body's JSON object (none when empty), refused unless it is declared JSON.
+fn body_fields(req: &HttpRequest, body: &[u8]) -> Result<Map<String, Value>, ApiError> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .map(|value| value.to_str().unwrap_or("(not text)"));
+    Ok(json_object(content_type, body)?)
 }
 
 async fn retry_dead(
     _: Authorized,
     state: web::Data<AdminState>,
-    body: Option<web::Json<Map<String, Value>>>,
+    req: HttpRequest,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let filter = body_filter(body)?;
+    let filter = bulk_filter(&body_fields(&req, &body)?)?;
     let retried = state.store.retry_dead(&filter, now_millis()).await?;
     if !retried.is_empty() {
         state.work_wake.notify_one();
@@ -222,9 +234,10 @@ async fn retry_dead(
 async fn purge(
     _: Authorized,
     state: web::Data<AdminState>,
-    body: Option<web::Json<Map<String, Value>>>,
+    req: HttpRequest,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let filter = body_filter(body)?;
+    let filter = bulk_filter(&body_fields(&req, &body)?)?;
     let purged = state.store.purge_events(&filter, now_millis()).await?;
     Ok(HttpResponse::Ok().json(json!({"purged": purged})))
 }

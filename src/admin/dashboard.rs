@@ -167,11 +167,17 @@ async fn deliveries(
     state: web::Data<AdminState>,
     query: web::Query<BTreeMap<String, String>>,
 ) -> Result<HttpResponse, DashError> {
-    let (filter, problem) = match parse_filter(&query, &["before"]) {
+    let (filter, mut problem) = match parse_filter(&query, &["before"]) {
         Ok(filter) => (filter, None),
         Err(e) => (EventFilter::default(), Some(e.0)),
     };
-    let before = query.get("before").map(String::as_str);
+    let before = match crate::store::query::cursor(query.get("before").map(String::as_str)) {
+        Ok(before) => before,
+        Err(e) => {
+            problem = Some(e.to_string());
+            None
+        }
+    };
     let page = state.store.list_events(&filter, before, PAGE).await?;
     let dead_filter = EventFilter {
         status: Some(EventStatus::Dead),

@@ -76,4 +76,15 @@ impl EventId {
     pub fn generate() -> Self {
         Self(format!("evt_{}", uuid::Uuid::now_v7().simple()))
     }
+
+    /// True when `text` has the shape of an id [`EventId::generate`] makes: `evt_` and
+    /// one to 32 lowercase hex digits.
+    pub fn is_well_formed(text: &str) -> bool {
+        text.strip_prefix("evt_").is_some_and(|hex| {
+            (1..=32).contains(&hex.len())
+                && hex
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        })
+    }
 }

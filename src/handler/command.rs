@@ -3,6 +3,7 @@
 
 use super::{async_trait, BoxError, Handler, HandlerContext, Outcome};
 use crate::document::EventDocument;
+use crate::log_safe::LogSafe;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
@@ -303,7 +304,7 @@ impl CommandHandler {
             .await
             .map_err(|e| Outcome::retry(format!("running `{}`: {e}", self.program.display())))?;
         if !run.stderr.is_empty() {
-            info!(program = %self.program.display(), stderr = %run.stderr, "provider stderr");
+            info!(program = %self.program.display(), stderr = %LogSafe(&run.stderr), "provider stderr");
         }
         match self.outcome(&run) {
             Outcome::Done => Ok(run.stdout),
@@ -327,9 +328,9 @@ impl Handler for CommandHandler {
         if !run.stderr.is_empty() {
             let (handler, event_id, attempt) = (ctx.handler.as_str(), doc.id.as_str(), doc.attempt);
             if outcome == Outcome::Done {
-                info!(handler, event_id, attempt, stderr = %run.stderr, "command stderr");
+                info!(handler, event_id, attempt, stderr = %LogSafe(&run.stderr), "command stderr");
             } else {
-                warn!(handler, event_id, attempt, stderr = %run.stderr, "command stderr");
+                warn!(handler, event_id, attempt, stderr = %LogSafe(&run.stderr), "command stderr");
             }
         }
         Ok(outcome)

@@ -347,6 +347,7 @@ impl Store for PostgresStore {
         before: Option<&str>,
         limit: usize,
     ) -> Result<EventPage, StoreError> {
+        let before = crate::store::query::cursor(before)?;
         bounded(admin::list_events(&self.pool, filter, before, limit)).await
     }
 

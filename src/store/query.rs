@@ -1,8 +1,21 @@
 //! Looking events up for operators: the one filter vocabulary of the admin API and CLI
 //! ([`EventFilter`]), an event's status, and pages of events newest first (pure).
 
-use super::{Job, JobState, Millis, StoredEvent};
+use super::{Job, JobState, Millis, StoreError, StoredEvent};
+use crate::event::EventId;
 use serde::{Deserialize, Serialize};
+
+/// Checks a page cursor: absent, or an event id (the previous page's `next`). Every
+/// store calls this first, so a malformed `before` is refused the same way everywhere
+/// instead of being read as a position in the ordering.
+pub fn cursor(before: Option<&str>) -> Result<Option<&str>, StoreError> {
+    match before {
+        Some(text) if !EventId::is_well_formed(text) => {
+            Err(StoreError::InvalidCursor(text.to_owned()))
+        }
+        _ => Ok(before),
+    }
+}
 
 /// Which events an operator means. Every field narrows; nothing set means every event.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -637,6 +637,7 @@ impl Store for SledStore {
         before: Option<&str>,
         limit: usize,
     ) -> Result<EventPage, StoreError> {
+        let before = crate::store::query::cursor(before)?;
         self.inner.list_events(filter, before, limit)
     }
 

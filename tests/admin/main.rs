@@ -226,6 +226,9 @@ pub async fn bad_requests_get_clear_json_errors_and_the_openapi_document_is_serv
         ("/api/v1/events?acount=acme", "unknown parameter `acount`"),
         ("/api/v1/events?since=yesterday", "since `yesterday`"),
         ("/api/v1/events?limit=0", "limit `0`"),
+        ("/api/v1/events?before=garbage", "cursor `garbage`"),
+        ("/api/v1/events?before=evt_", "cursor `evt_`"),
+        ("/api/v1/dead-letters?before=garbage", "cursor `garbage`"),
     ] {
         let (status, body) = get(&app, path).await;
         assert_eq!(status, 400, "{path}");
@@ -255,10 +258,141 @@ pub async fn bad_requests_get_clear_json_errors_and_the_openapi_document_is_serv
     app.stop().await;
 }
 
+/// POSTs `body` as it is, with `content_type` when given (a form, text, no header).
+async fn post_raw(
+    app: &TestApp,
+    path: &str,
+    content_type: Option<&str>,
+    body: &str,
+) -> (u16, Value) {
+    let mut request = app
+        .http
+        .post(format!("{}{path}", app.admin.as_ref().unwrap()))
+        .bearer_auth(TOKEN)
+        .body(body.to_owned());
+    if let Some(content_type) = content_type {
+        request = request.header("content-type", content_type);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// Every event's status and whether it was purged, newest first.
+async fn snapshot(app: &TestApp) -> Vec<(String, bool)> {
+    let (_, page) = get(app, "/api/v1/events").await;
+    page["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            let status = v["status"].as_str().unwrap().to_owned();
+            (status, v["event"]["purgedAt"].is_u64())
+        })
+        .collect()
+}
+
+/// A body the API cannot read as a JSON object is refused (415 when it is not declared
+/// JSON, 400 when it is not an object), and a bulk action with no filter needs an
+/// explicit `{"all": true}`: none of these widens to every event.
+pub async fn bulk_actions_refuse_unreadable_bodies_and_need_all_to_mean_everything() {
+    let switch = Switch::default();
+    switch.failing.store(true, Ordering::SeqCst);
+    let app = spawn_with_switch(TOKEN, &switch).await;
+    let first = deliver_and_finish(&app, "opp-1").await;
+    deliver_and_finish(&app, "opp-2").await;
+    let calls = switch.calls.load(Ordering::SeqCst);
+    let before = snapshot(&app).await;
+    assert_eq!(before, [("dead".into(), false), ("dead".into(), false)]);
+    let replay = format!("/api/v1/events/{first}/replay");
+
+    let mut wrong = Vec::new();
+    let form = Some("application/x-www-form-urlencoded");
+    let json = Some("application/json");
+    for path in [
+        "/api/v1/events/purge",
+        "/api/v1/dead-letters/retry",
+        &replay,
+    ] {
+        for (content_type, body, expected) in [
+            // What `curl -d` sends: the filter read as a form.
+            (form, r#"{"opportunity":"opp-1"}"#, 415),
+            (form, r#"{"handler":"switch"}"#, 415),
+            (Some("text/plain"), r#"{"handler":"switch"}"#, 415),
+            (None, r#"{"handler":"switch"}"#, 415),
+            (json, r#"["opportunity","opp-1"]"#, 400),
+            (json, r#""opp-1""#, 400),
+            (json, "null", 400),
+            (json, r#"{"opportunity":"opp-1""#, 400),
+            // No filter at all, or one that filters nothing, unless it says so.
+            (None, "", 400),
+            (json, "", 400),
+            (json, "{}", 400),
+            (json, r#"{"opportunity":""}"#, 400),
+            (json, r#"{"all":false}"#, 400),
+            (json, r#"{"all":"yes"}"#, 400),
+            (json, r#"{"all":true,"handler":"switch"}"#, 400),
+        ] {
+            let (status, answer) = post_raw(&app, path, content_type, body).await;
+            if status != expected || !answer["error"].is_string() {
+                wrong.push(format!("{path} {content_type:?} {body}: {status} {answer}"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "expected refusals:\n{}", wrong.join("\n"));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(snapshot(&app).await, before, "nothing purged or retried");
+    assert_eq!(
+        switch.calls.load(Ordering::SeqCst),
+        calls,
+        "nothing ran again"
+    );
+
+    // Saying so works: one event's every job, every dead letter, every event.
+    switch.failing.store(false, Ordering::SeqCst);
+    let (status, replayed) = post_raw(&app, &replay, json, r#"{"all": true}"#).await;
+    assert_eq!(status, 202, "{replayed}");
+    assert_eq!(replayed["replayed"], json!([format!("{first}:switch")]));
+    eventually("the replay to run", Duration::from_secs(5), || async {
+        get(&app, &format!("/api/v1/events/{first}")).await.1["status"] == "done"
+    })
+    .await;
+    let (status, retried) = post(&app, "/api/v1/dead-letters/retry", json!({"all": true})).await;
+    assert_eq!(status, 200, "{retried}");
+    assert_eq!(retried["retried"].as_array().unwrap().len(), 1, "{retried}");
+    let (status, purged) = post_raw(
+        &app,
+        "/api/v1/events/purge",
+        Some("application/json; charset=utf-8"),
+        r#"{"all": true}"#,
+    )
+    .await;
+    assert_eq!(
+        (status, purged["purged"].as_u64()),
+        (200, Some(2)),
+        "{purged}"
+    );
+
+    let (_, doc) = get(&app, "/api/v1/openapi.json").await;
+    for path in [
+        "/api/v1/events/purge",
+        "/api/v1/dead-letters/retry",
+        "/api/v1/events/{id}/replay",
+    ] {
+        let post = &doc["paths"][path]["post"];
+        assert_eq!(post["requestBody"]["required"], true, "{path}");
+        assert!(post["responses"]["415"].is_object(), "{path} documents 415");
+    }
+    let bulk = &doc["components"]["schemas"]["BulkFilter"];
+    assert_eq!(bulk["properties"]["all"]["enum"], json!([true]));
+    app.stop().await;
+}
+
 helpers::on_both_stores!(
     probes_and_metrics_need_no_token_and_the_api_does,
     events_list_in_pages_and_one_event_shows_its_attempts,
     a_dead_letter_is_listed_with_its_error_and_a_retry_keeps_counting_attempts,
     replay_runs_an_event_again_and_purge_leaves_tombstones,
     bad_requests_get_clear_json_errors_and_the_openapi_document_is_served,
+    bulk_actions_refuse_unreadable_bodies_and_need_all_to_mean_everything,
 );

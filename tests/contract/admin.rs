@@ -4,7 +4,7 @@
 use super::fixtures::{accept, attempt, fresh_delivery, routing, ALL, LEASE, T0};
 use lever_hooks::route::order_key;
 use lever_hooks::store::{
-    AttemptOutcome, EventFilter, EventStatus, JobState, NewJob, NextStep, StoredEvent,
+    AttemptOutcome, EventFilter, EventStatus, JobState, NewJob, NextStep, StoreError, StoredEvent,
 };
 use lever_hooks::Store;
 use std::sync::Arc;
@@ -95,6 +95,34 @@ pub async fn events_list_newest_first_in_pages_with_status_and_filters(store: Ar
             .is_empty(),
         "all received at the same time"
     );
+}
+
+/// A `before` that is not an event id is refused, never read as a place in the order
+/// (which would silently give a page from somewhere, or nothing); a well-formed id that
+/// names no event is a fine cursor.
+pub async fn a_malformed_cursor_is_refused(store: Arc<dyn Store>) {
+    let event = routed(&*store, "opp-a", &["h1"]).await;
+    for garbage in [
+        "garbage",
+        "",
+        "evt_",
+        "evt_XYZ",
+        "evt_0123456789abcdef0123456789abcdef0",
+        "evt_1' OR '1'='1",
+        "zzz",
+    ] {
+        match store.list_events(&filter(), Some(garbage), 10).await {
+            Err(StoreError::InvalidCursor(text)) => assert_eq!(text, garbage),
+            other => panic!("before={garbage:?}: {other:?}"),
+        }
+    }
+    let after_everything = "evt_ffffffffffffffffffffffffffffffff";
+    let page = store
+        .list_events(&filter(), Some(after_everything), 10)
+        .await
+        .unwrap();
+    assert_eq!(page.events.len(), 1);
+    assert_eq!(page.events[0].event.id, event.id);
 }
 
 pub async fn retrying_dead_letters_gives_a_fresh_budget_and_keeps_attempts(store: Arc<dyn Store>) {

@@ -83,6 +83,7 @@ macro_rules! store_contract {
             finish::next_due_does_not_report_a_leased_job_as_due_now,
             finish::two_workers_finishing_one_job_at_once_both_leave_their_attempt,
             admin::events_list_newest_first_in_pages_with_status_and_filters,
+            admin::a_malformed_cursor_is_refused,
             admin::retrying_dead_letters_gives_a_fresh_budget_and_keeps_attempts,
             admin::replaying_runs_finished_jobs_again,
             admin::purging_by_filter_and_pruning_old_finished_events,

@@ -170,4 +170,13 @@ async fn a_bad_filter_is_explained_on_the_page() {
     assert_eq!(page.status(), StatusCode::BAD_REQUEST);
     let body = read_body(page).await;
     assert!(String::from_utf8_lossy(&body).contains("status `maybe` is not one of"));
+
+    let page = send(
+        Some(TOKEN),
+        signed_in(TestRequest::get().uri("/?before=garbage")),
+    )
+    .await;
+    assert_eq!(page.status(), StatusCode::BAD_REQUEST);
+    let body = read_body(page).await;
+    assert!(String::from_utf8_lossy(&body).contains("cursor `garbage` is not an event id"));
 }

@@ -158,7 +158,8 @@ pub async fn replay(
         .iter()
         .map(|id| Ok(format!("{}/replay", event_path(id)?)))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let body = handler.map_or_else(|| json!({}), |h| json!({ "handler": h }));
+    // The API asks for an explicit `all` before it runs every handler's job again.
+    let body = handler.map_or_else(|| json!({"all": true}), |h| json!({ "handler": h }));
     let bar = progress(ids.len(), "replaying");
     if ids.len() < 2 {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
