@@ -8,7 +8,7 @@ mod dashboard;
 mod filter;
 mod health;
 
-pub use auth::COOKIE;
+pub use dashboard::COOKIE;
 pub use filter::{parse_filter, FilterError};
 
 use crate::store::Store;

@@ -104,6 +104,26 @@ async fn the_right_token_sets_a_strict_http_only_cookie_and_a_wrong_one_does_not
 }
 
 #[actix_web::test]
+async fn the_cookie_opens_the_pages_but_not_the_api() {
+    let api = send(
+        Some(TOKEN),
+        signed_in(TestRequest::post().uri("/api/v1/events/purge"))
+            .insert_header((header::ORIGIN, format!("http://{HOST}")))
+            .set_json(serde_json::json!({})),
+    )
+    .await;
+    assert_eq!(api.status(), StatusCode::UNAUTHORIZED);
+    let bearer = send(
+        Some(TOKEN),
+        TestRequest::get()
+            .uri("/api/v1/events")
+            .insert_header((header::AUTHORIZATION, format!("Bearer {TOKEN}"))),
+    )
+    .await;
+    assert_eq!(bearer.status(), StatusCode::OK);
+}
+
+#[actix_web::test]
 async fn a_post_from_another_origin_is_refused_even_with_the_cookie() {
     for path in [
         "/events/evt_1/replay",
