@@ -1,15 +1,20 @@
 //! The admin listener: `/healthz`, `/readyz` and `/metrics` for probes and scrapers, and,
 //! behind the admin token, the REST API under `/api/v1` (events, replay, dead letters,
 //! purge, the OpenAPI document) and the dashboard at `/`.
+//!
+//! Who gets in: the API takes only `Authorization: Bearer <token>` (`auth`); the
+//! dashboard trades the token for a session cookie at `/login` (`sessions`).
 
 mod api;
 mod auth;
 mod dashboard;
 mod filter;
 mod health;
+mod sessions;
 
 pub use dashboard::COOKIE;
 pub use filter::{parse_filter, FilterError};
+pub use sessions::Sessions;
 
 use crate::store::Store;
 use actix_web::web;
@@ -30,6 +35,8 @@ pub struct AdminState {
     pub stopping: watch::Receiver<bool>,
     /// Renders `/metrics`.
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+    /// The dashboard's signed-in sessions.
+    pub sessions: Arc<Sessions>,
 }
 
 /// Registers every admin route.

@@ -1,8 +1,9 @@
 //! `[admin]`: the operator's listener (health, metrics, REST API, dashboard).
 
-use super::ConfigProblem;
+use super::{duration, ConfigProblem};
 use secrecy::SecretString;
 use serde::Deserialize;
+use std::time::Duration;
 
 /// `[admin]`: present means the admin listener runs.
 #[derive(Debug, Clone, Deserialize)]
@@ -10,9 +11,13 @@ use serde::Deserialize;
 pub struct AdminConfig {
     /// Address of the admin listener; keep it private.
     pub listen: String,
-    /// Bearer token for everything but `/healthz`, `/readyz` and `/metrics`. Required
-    /// unless `listen` is a loopback address.
+    /// Bearer token for the API, and what the dashboard's sign-in asks for; `/healthz`,
+    /// `/readyz` and `/metrics` need none. Required unless `listen` is a loopback
+    /// address; without it only a loopback `Host` is answered.
     pub token: Option<SecretString>,
+    /// How long a dashboard sign-in lasts (from signing in, however much it is used).
+    #[serde(deserialize_with = "duration::deserialize")]
+    pub session_lifetime: Duration,
 }
 
 impl Default for AdminConfig {
@@ -20,6 +25,7 @@ impl Default for AdminConfig {
         Self {
             listen: "127.0.0.1:9090".to_owned(),
             token: None,
+            session_lifetime: Duration::from_secs(12 * 3600),
         }
     }
 }
@@ -38,6 +44,12 @@ impl AdminConfig {
                 ))
             }
             Ok(_) => {}
+        }
+        if self.session_lifetime.is_zero() {
+            problems.push(ConfigProblem::new(
+                "admin.session_lifetime",
+                "a session must last longer than 0s; the default is \"12h\"",
+            ));
         }
         if self
             .token
