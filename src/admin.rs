@@ -3,17 +3,20 @@
 //! purge, the OpenAPI document) and the dashboard at `/`.
 //!
 //! Who gets in: the API takes only `Authorization: Bearer <token>` (`auth`); the
-//! dashboard trades the token for a session cookie at `/login` (`sessions`).
+//! dashboard trades the token for a session cookie at `/login` (`sessions`, with
+//! attempts limited per address by `login_limit`).
 
 mod api;
 mod auth;
 mod dashboard;
 mod filter;
 mod health;
+mod login_limit;
 mod sessions;
 
 pub use dashboard::COOKIE;
 pub use filter::{parse_filter, FilterError};
+pub use login_limit::LoginLimiter;
 pub use sessions::Sessions;
 
 use crate::store::Store;
@@ -37,6 +40,8 @@ pub struct AdminState {
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
     /// The dashboard's signed-in sessions.
     pub sessions: Arc<Sessions>,
+    /// Sign-in attempts per client address.
+    pub login_limiter: Arc<LoginLimiter>,
 }
 
 /// Registers every admin route.

@@ -1,7 +1,7 @@
 //! Wiring and lifecycle: build the store, dispatcher and HTTP server from a config, run
 //! them, and shut down cleanly on SIGTERM or ctrl-c.
 
-use crate::admin::{AdminState, Sessions};
+use crate::admin::{AdminState, LoginLimiter, Sessions};
 use crate::alerts::Alerts;
 use crate::config::{AdminConfig, Config};
 use crate::dispatch::Dispatcher;
@@ -124,6 +124,7 @@ impl App {
                     stopping: stopped.clone(),
                     metrics: crate::metrics::handle(),
                     sessions: Arc::new(Sessions::new(admin.session_lifetime)),
+                    login_limiter: Arc::new(LoginLimiter::default()),
                 },
             )?),
             None => None,

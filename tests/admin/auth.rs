@@ -1,12 +1,15 @@
 //! Who may drive the admin listener: the API takes only the bearer token (never the
-//! dashboard's cookie), and a dashboard session is a random id that ends at sign-out or
-//! when it expires.
+//! dashboard's cookie), a dashboard session is a random id that ends at sign-out or when
+//! it expires, and sign-ins are limited per client address (each failure logged and
+//! counted).
 
 use super::{deliver_and_finish, get, TOKEN};
 use crate::helpers::*;
 use lever_hooks::HandlerRegistry;
 use reqwest::header::{COOKIE, LOCATION, ORIGIN, RETRY_AFTER, SET_COOKIE};
 use serde_json::{json, Value};
+use std::io::Write;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// A client that shows redirects instead of following them.
@@ -53,6 +56,20 @@ async fn front_page(admin: &str, cookie: &str) -> (u16, String) {
         .unwrap_or("")
         .to_owned();
     (response.status().as_u16(), location)
+}
+
+/// `lever_hooks_admin_login_failures_total{reason=…}` as `/metrics` shows it (0 if absent).
+async fn login_failures(admin: &str, reason: &str) -> u64 {
+    let text = reqwest::get(format!("{admin}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let prefix = format!("lever_hooks_admin_login_failures_total{{reason=\"{reason}\"}} ");
+    text.lines()
+        .find_map(|line| line.strip_prefix(&prefix))
+        .map_or(0, |n| n.trim().parse().unwrap())
 }
 
 /// The dashboard's cookie, cross-site or not, buys nothing on `/api/v1`: a purge sent with
@@ -160,4 +177,75 @@ async fn a_session_expires_after_its_lifetime() {
         "the session expired"
     );
     app.stop().await;
+}
+
+/// The log lines the capture saw, as JSON.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Five wrong tokens from one address, then the right one: the right one is refused
+/// (429, with `Retry-After`) while the address is limited. Each failure is a warning
+/// naming the client and never the token, and is counted in the metric.
+#[tokio::test]
+async fn failed_sign_ins_are_limited_logged_and_counted() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter("lever_hooks=debug")
+        .with_writer(move || writer.clone())
+        .try_init()
+        .expect("the only test in this binary that captures logs");
+    let switch = Switch::default();
+    let app = spawn_with_switch(TOKEN, &switch).await;
+    let admin = app.admin.clone().unwrap();
+    let wrong_before = login_failures(&admin, "wrong_token").await;
+
+    let guesses: Vec<String> = (0..5)
+        .map(|i| format!("wrong-guess-{i}-5f0c2e91"))
+        .collect();
+    for guess in &guesses {
+        let (status, _, cookie) = sign_in(&admin, guess).await;
+        assert_eq!((status, cookie), (401, None), "{guess}");
+    }
+    let (status, retry_after, cookie) = sign_in(&admin, TOKEN).await;
+    assert_eq!(status, 429, "the right token is refused while limited");
+    assert!(cookie.is_none());
+    let retry_after: u64 = retry_after.expect("Retry-After").parse().unwrap();
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    assert_eq!(
+        login_failures(&admin, "wrong_token").await,
+        wrong_before + 5
+    );
+    assert!(login_failures(&admin, "rate_limited").await >= 1);
+    app.stop().await;
+
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let failures: Vec<Value> = log
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|entry| {
+            entry["fields"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("sign-in failed"))
+        })
+        .collect();
+    assert_eq!(failures.len(), 5, "one line per failure: {log}");
+    for entry in &failures {
+        assert_eq!(entry["level"], "WARN", "{entry}");
+        assert_eq!(entry["fields"]["client"], "127.0.0.1", "{entry}");
+    }
+    for secret in guesses.iter().map(String::as_str).chain([TOKEN]) {
+        assert!(!log.contains(secret), "a token reached the log: {secret}");
+    }
 }

@@ -1,16 +1,20 @@
 //! Signing in and out of the dashboard: `/login` trades the admin token for a session
 //! cookie, `/logout` ends the session.
 //!
-//! The cookie holds a random session id, never the token.
+//! The cookie holds a random session id, never the token. Attempts are limited per
+//! client address (`login_limit`); each wrong token is a warning naming the address
+//! (never what was typed) and counts in `lever_hooks_admin_login_failures_total`.
 
 use super::{html, same_origin, see_other, DashError};
 use crate::admin::auth::token_matches;
 use crate::admin::AdminState;
+use crate::metrics::ADMIN_LOGIN_FAILURES;
 use actix_web::cookie::{time, Cookie, SameSite};
-use actix_web::http::StatusCode;
+use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
+use tracing::{debug, warn};
 
 /// The cookie holding a dashboard session's id.
 pub const COOKIE: &str = "lever_hooks_admin";
@@ -29,7 +33,7 @@ pub(super) struct SignInForm {
     token: SecretString,
 }
 
-/// `POST /login`: checks the token and starts a session.
+/// `POST /login`: checks the token, within the client's attempts, and starts a session.
 pub(super) async fn sign_in(
     req: HttpRequest,
     state: web::Data<AdminState>,
@@ -39,7 +43,24 @@ pub(super) async fn sign_in(
     let Some(token) = &state.token else {
         return Ok(see_other("/"));
     };
+    let client = req.peer_addr().map(|addr| addr.ip());
+    let shown = client.map_or("unknown".to_owned(), |ip| ip.to_string());
+    if let Err(limited) = state.login_limiter.attempt(client) {
+        metrics::counter!(ADMIN_LOGIN_FAILURES, "reason" => "rate_limited").increment(1);
+        debug!(client = %shown, "admin sign-in refused: too many attempts");
+        let mut page = super::html(
+            StatusCode::TOO_MANY_REQUESTS,
+            html::login(Some(&format!("{limited}."))),
+        );
+        page.headers_mut().insert(
+            header::RETRY_AFTER,
+            header::HeaderValue::from(limited.retry_after.as_secs()),
+        );
+        return Ok(page);
+    }
     if !token_matches(token, form.token.expose_secret()) {
+        metrics::counter!(ADMIN_LOGIN_FAILURES, "reason" => "wrong_token").increment(1);
+        warn!(client = %shown, "admin sign-in failed: wrong token");
         return Ok(super::html(
             StatusCode::UNAUTHORIZED,
             html::login(Some("That is not the admin token.")),

@@ -1,7 +1,7 @@
 //! Sign-in, sessions and the cross-site checks, against the admin routes with no server.
 
 use super::*;
-use crate::admin::Sessions;
+use crate::admin::{LoginLimiter, Sessions};
 use crate::store::SledStore;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::ServiceResponse;
@@ -24,6 +24,7 @@ fn state_with(token: Option<&str>, session_lifetime: Duration) -> web::Data<Admi
         stopping,
         metrics: None,
         sessions: Arc::new(Sessions::new(session_lifetime)),
+        login_limiter: Arc::new(LoginLimiter::default()),
     })
 }
 
@@ -208,6 +209,30 @@ async fn an_expired_session_sends_the_operator_back_to_sign_in() {
         (page.status(), location(&page)),
         (StatusCode::SEE_OTHER, "/login")
     );
+}
+
+#[actix_web::test]
+async fn too_many_attempts_from_one_address_are_refused_even_with_the_right_token() {
+    let state = state(Some(TOKEN));
+    for _ in 0..crate::admin::login_limit::ATTEMPTS_PER_MINUTE {
+        let wrong = send(&state, sign_in_with("not-the-token-at-all")).await;
+        assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    }
+    let limited = send(&state, sign_in_with(TOKEN)).await;
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(set_cookie(&limited).is_none());
+    let retry_after: u64 = limited
+        .headers()
+        .get(header::RETRY_AFTER)
+        .expect("Retry-After")
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=12).contains(&retry_after), "{retry_after}");
+    let body = read_body(limited).await;
+    assert!(String::from_utf8_lossy(&body).contains("too many sign-in attempts"));
+    assert!(state.sessions.is_empty());
 }
 
 #[actix_web::test]
