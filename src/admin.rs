@@ -4,13 +4,15 @@
 //!
 //! Who gets in: the API takes only `Authorization: Bearer <token>` (`auth`); the
 //! dashboard trades the token for a session cookie at `/login` (`sessions`, with
-//! attempts limited per address by `login_limit`).
+//! attempts limited per address by `login_limit`); with no token configured, only a
+//! loopback `Host` is answered (`host`).
 
 mod api;
 mod auth;
 mod dashboard;
 mod filter;
 mod health;
+mod host;
 mod login_limit;
 mod sessions;
 
@@ -20,6 +22,7 @@ pub use login_limit::LoginLimiter;
 pub use sessions::Sessions;
 
 use crate::store::Store;
+use actix_web::middleware::from_fn;
 use actix_web::web;
 use secrecy::SecretString;
 use std::sync::Arc;
@@ -44,9 +47,14 @@ pub struct AdminState {
     pub login_limiter: Arc<LoginLimiter>,
 }
 
-/// Registers every admin route.
+/// Registers every admin route, each behind the loopback `Host` rule when no token is
+/// configured.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    health::configure(cfg);
-    api::configure(cfg);
-    dashboard::configure(cfg);
+    cfg.service(
+        web::scope("")
+            .wrap(from_fn(host::loopback_host_unless_token))
+            .configure(health::configure)
+            .configure(api::configure)
+            .configure(dashboard::configure),
+    );
 }

@@ -1,14 +1,14 @@
 //! Who may drive the admin listener: the API takes only the bearer token (never the
 //! dashboard's cookie), a dashboard session is a random id that ends at sign-out or when
-//! it expires, and sign-ins are limited per client address (each failure logged and
-//! counted).
+//! it expires, sign-ins are limited per client address (each failure logged and
+//! counted), and a listener without a token answers only loopback `Host` names.
 
 use super::{deliver_and_finish, get, TOKEN};
 use crate::helpers::*;
 use lever_hooks::HandlerRegistry;
-use reqwest::header::{COOKIE, LOCATION, ORIGIN, RETRY_AFTER, SET_COOKIE};
+use reqwest::header::{COOKIE, HOST, LOCATION, ORIGIN, RETRY_AFTER, SET_COOKIE};
 use serde_json::{json, Value};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -248,4 +248,90 @@ async fn failed_sign_ins_are_limited_logged_and_counted() {
     for secret in guesses.iter().map(String::as_str).chain([TOKEN]) {
         assert!(!log.contains(secret), "a token reached the log: {secret}");
     }
+}
+
+/// Sends a bare HTTP/1.0 request for `path` with no `Host` to `port`; returns the status.
+fn status_without_host(port: u16, path: &str) -> u16 {
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    write!(stream, "GET {path} HTTP/1.0\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    answer
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status line: {answer:?}"))
+}
+
+/// With no token, a page whose domain was rebound to 127.0.0.1 names its own domain in
+/// `Host`: every admin route refuses it with 421. Loopback names and addresses work.
+#[tokio::test]
+async fn without_a_token_only_loopback_host_names_are_answered() {
+    let app = spawn_app(
+        "[admin]\nlisten = \"127.0.0.1:0\"\n",
+        HandlerRegistry::new(),
+    )
+    .await;
+    let admin = app.admin.clone().unwrap();
+    let port = admin.rsplit(':').next().unwrap().parse::<u16>().unwrap();
+    let paths = [
+        "/api/v1/events",
+        "/",
+        "/events/evt_1",
+        "/healthz",
+        "/metrics",
+    ];
+    for host in [
+        "evil.example".to_owned(),
+        format!("evil.example:{port}"),
+        format!("127.0.0.1.evil.example:{port}"),
+        format!("localhost.evil.example:{port}"),
+        format!("app.localhost:{port}"),
+        format!("10.1.2.3:{port}"),
+        String::new(),
+    ] {
+        for path in paths {
+            let response = app
+                .http
+                .get(format!("{admin}{path}"))
+                .header(HOST, host.as_str())
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            let body: Value = response.json().await.unwrap_or_default();
+            assert_eq!(status, 421, "Host {host:?} on {path}: {body}");
+            assert!(
+                body["error"].as_str().unwrap_or("").contains("loopback"),
+                "{body}"
+            );
+        }
+    }
+    assert_eq!(status_without_host(port, "/api/v1/events"), 421);
+    for host in [
+        format!("localhost:{port}"),
+        format!("LocalHost:{port}"),
+        "localhost".to_owned(),
+        format!("127.0.0.1:{port}"),
+        format!("127.3.2.1:{port}"),
+        format!("[::1]:{port}"),
+        "[::1]".to_owned(),
+    ] {
+        for path in paths {
+            let status = app
+                .http
+                .get(format!("{admin}{path}"))
+                .header(HOST, host.as_str())
+                .send()
+                .await
+                .unwrap()
+                .status();
+            let expected = if path == "/events/evt_1" { 404 } else { 200 };
+            assert_eq!(status, expected, "Host {host:?} on {path}");
+        }
+    }
+    app.stop().await;
 }

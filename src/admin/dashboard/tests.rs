@@ -296,6 +296,33 @@ async fn without_a_token_configured_there_is_nothing_to_sign_in_to() {
 }
 
 #[actix_web::test]
+async fn without_a_token_a_foreign_host_is_misdirected_on_every_route() {
+    let state = state(None);
+    for path in ["/", "/api/v1/events", "/healthz", "/metrics", "/nowhere"] {
+        let refused = send_with_host(&state, "evil.example", TestRequest::get().uri(path)).await;
+        assert_eq!(refused.status(), StatusCode::MISDIRECTED_REQUEST, "{path}");
+        let body = read_body(refused).await;
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert!(body["error"].as_str().unwrap().contains("evil.example"));
+        for host in ["localhost:9090", "[::1]:9090"] {
+            let answered = send_with_host(&state, host, TestRequest::get().uri(path)).await;
+            assert_ne!(
+                answered.status(),
+                StatusCode::MISDIRECTED_REQUEST,
+                "{host}{path}"
+            );
+        }
+    }
+    let with_token = send_with_host(
+        &self::state(Some(TOKEN)),
+        "admin.internal.example:9090",
+        TestRequest::get().uri("/healthz"),
+    )
+    .await;
+    assert_eq!(with_token.status(), StatusCode::OK, "with a token any Host");
+}
+
+#[actix_web::test]
 async fn a_bad_filter_is_explained_on_the_page() {
     let state = state(Some(TOKEN));
     let page = send(
