@@ -63,3 +63,30 @@ impl AdminConfig {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(text: &str) -> Vec<ConfigProblem> {
+        let config: AdminConfig = toml::from_str(text).unwrap_or_else(|e| panic!("{e}"));
+        let mut problems = Vec::new();
+        config.check(&mut problems);
+        problems
+    }
+
+    #[test]
+    fn a_session_lasts_twelve_hours_unless_set() {
+        let config: AdminConfig = toml::from_str("").unwrap();
+        assert_eq!(config.session_lifetime, Duration::from_secs(12 * 3600));
+        let config: AdminConfig = toml::from_str("session_lifetime = \"30m\"").unwrap();
+        assert_eq!(config.session_lifetime, Duration::from_secs(30 * 60));
+    }
+
+    #[test]
+    fn a_session_lifetime_of_zero_is_a_problem() {
+        let problems = problems("session_lifetime = \"0s\"");
+        let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(paths, ["admin.session_lifetime"]);
+    }
+}
