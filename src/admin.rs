@@ -1,6 +1,11 @@
 //! The admin listener: `/healthz`, `/readyz` and `/metrics` for probes and scrapers, and,
 //! behind the admin token, the REST API under `/api/v1` (events, replay, dead letters,
 //! purge, the OpenAPI document) and the dashboard at `/`.
+//!
+//! Who gets in: the API takes only `Authorization: Bearer <token>` (`auth`); the
+//! dashboard trades the token for a session cookie at `/login` (`sessions`, with
+//! attempts limited per address by `login_limit`); with no token configured, only a
+//! loopback `Host` is answered (`host`).
 
 mod api;
 mod auth;
@@ -8,11 +13,17 @@ mod body;
 mod dashboard;
 mod filter;
 mod health;
+mod host;
+mod login_limit;
+mod sessions;
 
-pub use auth::COOKIE;
+pub use dashboard::COOKIE;
 pub use filter::{parse_filter, FilterError};
+pub use login_limit::LoginLimiter;
+pub use sessions::Sessions;
 
 use crate::store::Store;
+use actix_web::middleware::from_fn;
 use actix_web::web;
 use secrecy::SecretString;
 use std::sync::Arc;
@@ -31,11 +42,20 @@ pub struct AdminState {
     pub stopping: watch::Receiver<bool>,
     /// Renders `/metrics`.
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+    /// The dashboard's signed-in sessions.
+    pub sessions: Arc<Sessions>,
+    /// Sign-in attempts per client address.
+    pub login_limiter: Arc<LoginLimiter>,
 }
 
-/// Registers every admin route.
+/// Registers every admin route, each behind the loopback `Host` rule when no token is
+/// configured.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    health::configure(cfg);
-    api::configure(cfg);
-    dashboard::configure(cfg);
+    cfg.service(
+        web::scope("")
+            .wrap(from_fn(host::loopback_host_unless_token))
+            .configure(health::configure)
+            .configure(api::configure)
+            .configure(dashboard::configure),
+    );
 }

@@ -1,7 +1,7 @@
 //! Wiring and lifecycle: build the store, dispatcher and HTTP server from a config, run
 //! them, and shut down cleanly on SIGTERM or ctrl-c.
 
-use crate::admin::AdminState;
+use crate::admin::{AdminState, LoginLimiter, Sessions};
 use crate::alerts::Alerts;
 use crate::config::{AdminConfig, Config};
 use crate::dispatch::Dispatcher;
@@ -123,6 +123,8 @@ impl App {
                     token: admin.token.clone(),
                     stopping: stopped.clone(),
                     metrics: crate::metrics::handle(),
+                    sessions: Arc::new(Sessions::new(admin.session_lifetime)),
+                    login_limiter: Arc::new(LoginLimiter::default()),
                 },
             )?),
             None => None,

@@ -49,6 +49,9 @@ pub const LEVER_API_CALLS: &str = "lever_hooks_lever_api_calls_total";
 pub const LEVER_RATE_LIMIT_WAITS: &str = "lever_hooks_lever_rate_limit_waits_total";
 /// Events deleted by retention.
 pub const PRUNED: &str = "lever_hooks_pruned_events_total";
+/// Dashboard sign-ins refused, by `reason`: `wrong_token`, or `rate_limited` (the client
+/// address made too many attempts).
+pub const ADMIN_LOGIN_FAILURES: &str = "lever_hooks_admin_login_failures_total";
 
 /// The recorder's handle, installed on first use; `None` when another recorder was
 /// installed in this process first (a user's own binary may bring one).

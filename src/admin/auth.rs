@@ -1,16 +1,21 @@
-//! The admin token: `Authorization: Bearer <token>`, or the cookie the dashboard sets.
+//! The API's credential: `Authorization: Bearer <token>` and nothing else.
+//!
+//! The dashboard's cookie is not accepted here. A browser attaches a cookie to requests
+//! that other pages make (another port of 127.0.0.1 is the same site), but never an
+//! `Authorization` header it was not told to send, so an API that takes only the bearer
+//! token cannot be driven from another page. Like Stripe's and Svix's API keys: keys for
+//! programs, sessions for the people at the dashboard.
 
 use super::AdminState;
 use actix_web::dev::Payload;
+use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use std::future::{ready, Ready};
 
-/// The cookie holding the admin token for the dashboard.
-pub const COOKIE: &str = "lever_hooks_admin";
-
-/// Proof that a request carried the admin token (or that none is configured).
+/// Proof that a request carried the admin token as a bearer token (or that none is
+/// configured).
 pub struct Authorized;
 
 impl FromRequest for Authorized {
@@ -23,7 +28,11 @@ impl FromRequest for Authorized {
                 "no admin state",
             )));
         };
-        ready(if allowed(req, state) {
+        let allowed = match &state.token {
+            None => true,
+            Some(token) => bearer(req).is_some_and(|given| token_matches(token, given)),
+        };
+        ready(if allowed {
             Ok(Authorized)
         } else {
             Err(super::api::ApiError::Unauthorized.into())
@@ -31,29 +40,16 @@ impl FromRequest for Authorized {
     }
 }
 
-/// True when the request carries the admin token (bearer or cookie), or none is configured.
-pub(super) fn allowed(req: &HttpRequest, state: &AdminState) -> bool {
-    if state.token.is_none() {
-        return true;
-    }
-    let bearer = req
-        .headers()
-        .get(actix_web::http::header::AUTHORIZATION)
+/// The token in `Authorization: Bearer <token>`, if the request has one.
+fn bearer(req: &HttpRequest) -> Option<&str> {
+    req.headers()
+        .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::to_owned);
-    let cookie = req.cookie(COOKIE).map(|c| c.value().to_owned());
-    [bearer, cookie]
-        .into_iter()
-        .flatten()
-        .any(|given| token_matches(state, &given))
 }
 
-/// True when `given` is the configured token (false when none is configured).
-pub(super) fn token_matches(state: &AdminState, given: &str) -> bool {
-    let Some(token) = &state.token else {
-        return false;
-    };
+/// True when `given` is the admin `token`.
+pub(super) fn token_matches(token: &SecretString, given: &str) -> bool {
     // Comparing digests: equal time for every wrong guess of the same length.
     Sha256::digest(given.as_bytes()) == Sha256::digest(token.expose_secret().as_bytes())
 }

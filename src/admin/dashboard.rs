@@ -1,19 +1,21 @@
 //! The dashboard at `/` on the admin listener: recent deliveries with a status filter and
 //! a failures panel (Retry per dead letter), one event's page with every attempt (Replay),
-//! and a sign-in form that trades the admin token for the `lever_hooks_admin` cookie.
+//! and a sign-in form that trades the admin token for a session cookie (`sign_in`).
 //!
 //! Server-rendered HTML with inline CSS and no script. Actions are plain forms that POST
 //! and redirect back (303), so a reload never repeats them. Against cross-site requests:
 //! the cookie is `SameSite=Strict`, and a POST whose `Origin` is not this host gets 403.
+//! The cookie opens these pages only; the API under `/api/v1` never accepts it.
 
 mod html;
+mod sign_in;
 
-use super::auth::{allowed, token_matches, COOKIE};
+pub use sign_in::COOKIE;
+
 use super::filter::parse_filter;
 use super::AdminState;
 use crate::event::EventId;
 use crate::store::{now_millis, EventFilter, EventStatus, StoreError};
-use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::Payload;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse, ResponseError};
@@ -30,9 +32,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/events/{id}", web::get().to(event_page))
         .route("/events/{id}/retry", web::post().to(retry))
         .route("/events/{id}/replay", web::post().to(replay))
-        .route("/login", web::get().to(login_form))
-        .route("/login", web::post().to(login))
-        .route("/logout", web::post().to(logout));
+        .route("/login", web::get().to(sign_in::form))
+        .route("/login", web::post().to(sign_in::sign_in))
+        .route("/logout", web::post().to(sign_in::sign_out));
 }
 
 /// Why a dashboard request was not served; each answers with a page, or a redirect.
@@ -50,7 +52,7 @@ enum DashError {
     /// The store failed (503).
     #[error("the store is unavailable: {0}")]
     Store(#[from] StoreError),
-    /// The token cannot be carried in a cookie (500).
+    /// The session id cannot be carried in a cookie (500).
     #[error("cannot set the sign-in cookie: {0}")]
     Cookie(String),
 }
@@ -101,7 +103,7 @@ fn state_of(req: &HttpRequest) -> Option<&web::Data<AdminState>> {
     req.app_data::<web::Data<AdminState>>()
 }
 
-/// A signed-in operator (or no token configured); `sign_out` when the cookie did it.
+/// A signed-in operator (or no token configured); `sign_out` when a session did it.
 struct Operator {
     sign_out: bool,
 }
@@ -115,14 +117,16 @@ impl FromRequest for Operator {
     }
 }
 
+/// Without a token everyone is let in; with one, only a cookie naming a live session.
 fn operator(req: &HttpRequest) -> Result<Operator, DashError> {
     let state = state_of(req).ok_or(DashError::SignIn)?;
-    if !allowed(req, state) {
-        return Err(DashError::SignIn);
+    if state.token.is_none() {
+        return Ok(Operator { sign_out: false });
     }
-    Ok(Operator {
-        sign_out: state.token.is_some() && req.cookie(COOKIE).is_some(),
-    })
+    match req.cookie(COOKIE) {
+        Some(cookie) if state.sessions.is_live(cookie.value()) => Ok(Operator { sign_out: true }),
+        _ => Err(DashError::SignIn),
+    }
 }
 
 /// A POST from the dashboard's own pages: same origin, then signed in.
@@ -260,60 +264,6 @@ async fn replay(
         "/events/{}",
         html::url_part(id.as_str())
     )))
-}
-
-async fn login_form(state: web::Data<AdminState>) -> HttpResponse {
-    if state.token.is_none() {
-        return see_other("/");
-    }
-    html(StatusCode::OK, html::login(None))
-}
-
-#[derive(Deserialize)]
-struct LoginForm {
-    token: String,
-}
-
-/// Checks the token and keeps it in the cookie the admin routes accept.
-async fn login(
-    req: HttpRequest,
-    state: web::Data<AdminState>,
-    form: web::Form<LoginForm>,
-) -> Result<HttpResponse, DashError> {
-    same_origin(&req)?;
-    if state.token.is_none() {
-        return Ok(see_other("/"));
-    }
-    if !token_matches(&state, &form.token) {
-        return Ok(html(
-            StatusCode::UNAUTHORIZED,
-            html::login(Some("That is not the admin token.")),
-        ));
-    }
-    let mut response = see_other("/");
-    response
-        .add_cookie(&session_cookie(form.into_inner().token))
-        .map_err(|e| DashError::Cookie(e.to_string()))?;
-    Ok(response)
-}
-
-fn session_cookie(value: String) -> Cookie<'static> {
-    Cookie::build(COOKIE, value)
-        .http_only(true)
-        .same_site(SameSite::Strict)
-        .path("/")
-        .finish()
-}
-
-async fn logout(req: HttpRequest) -> Result<HttpResponse, DashError> {
-    same_origin(&req)?;
-    let mut response = see_other("/login");
-    let mut gone = session_cookie(String::new());
-    gone.make_removal();
-    response
-        .add_cookie(&gone)
-        .map_err(|e| DashError::Cookie(e.to_string()))?;
-    Ok(response)
 }
 
 #[cfg(test)]

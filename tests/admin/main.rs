@@ -7,6 +7,8 @@
 #[allow(dead_code)]
 mod helpers;
 
+mod auth;
+
 use helpers::*;
 use lever_hooks::sample::SampleEvent;
 use serde_json::{json, Value};
@@ -92,7 +94,11 @@ pub async fn probes_and_metrics_need_no_token_and_the_api_does() {
         .send()
         .await
         .unwrap();
-    assert_eq!(cookie.status(), 200, "the dashboard's cookie works too");
+    assert_eq!(
+        cookie.status(),
+        401,
+        "the dashboard's cookie is not an API key"
+    );
     app.stop().await;
 }
 
