@@ -335,8 +335,8 @@ async fn a_bad_filter_is_explained_on_the_page() {
     assert!(String::from_utf8_lossy(&body).contains("status `maybe` is not one of"));
 
     let page = send(
-        Some(TOKEN),
-        signed_in(TestRequest::get().uri("/?before=garbage")),
+        &state,
+        signed_in(&state, TestRequest::get().uri("/?before=garbage")),
     )
     .await;
     assert_eq!(page.status(), StatusCode::BAD_REQUEST);
