@@ -145,6 +145,7 @@ impl App {
             route_wake: dispatcher.route_wake(),
             max_body_bytes: config.server.max_body_bytes,
             body_timeout: config.server.body_timeout,
+            body_budget: server::BodyBudget::new(config.server.max_pending_body_bytes),
             registered: Arc::new(RegisteredTokens::load(store.clone()).await?),
             alerts,
         });

@@ -17,6 +17,11 @@ pub struct ServerConfig {
     pub listen: String,
     /// Largest body accepted; larger ones get 413 without being read in full.
     pub max_body_bytes: usize,
+    /// Bytes that all bodies being received may hold between them. A body is charged
+    /// its `Content-Length` before it is read (a chunked body, each chunk as it comes);
+    /// one that does not fit is answered 503 with `Retry-After` at once, unread, so
+    /// unfinished bodies cannot pin memory. Default 32 MiB; at least `max_body_bytes`.
+    pub max_pending_body_bytes: usize,
     /// HTTP worker threads (default: one per core).
     pub workers: Option<usize>,
     /// How long shutdown waits for requests and running jobs to finish.
@@ -47,11 +52,16 @@ pub struct ServerConfig {
     pub tls: Option<TlsConfig>,
 }
 
+/// The default `max_pending_body_bytes`: 32 MiB, 128 bodies of the largest default size
+/// (256 KiB) at once, and thousands of Lever's usual few-KiB deliveries.
+pub const DEFAULT_MAX_PENDING_BODY_BYTES: usize = 32 * 1024 * 1024;
+
 impl Default for ServerConfig {
     fn default() -> Self {
         Self {
             listen: "0.0.0.0:8080".to_owned(),
             max_body_bytes: 256 * 1024,
+            max_pending_body_bytes: DEFAULT_MAX_PENDING_BODY_BYTES,
             workers: None,
             shutdown_grace: Duration::from_secs(30),
             client_timeout: Duration::from_secs(5),
@@ -77,6 +87,15 @@ impl ServerConfig {
             problems.push(ConfigProblem::new(
                 "server.max_body_bytes",
                 "must be at least 1024",
+            ));
+        }
+        if self.max_pending_body_bytes < self.max_body_bytes {
+            problems.push(ConfigProblem::new(
+                "server.max_pending_body_bytes",
+                format!(
+                    "must be at least max_body_bytes ({}), or a body of the largest size could never be received",
+                    self.max_body_bytes
+                ),
             ));
         }
         if self.workers == Some(0) {
@@ -110,5 +129,56 @@ impl ServerConfig {
                 ));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    const LEVER: &str = "[lever]\nsigning_tokens = { default = [\"t\"] }\n";
+
+    fn server_section(keys: &str) -> Result<Config, crate::config::ConfigError> {
+        let text = format!("{LEVER}[server]\n{keys}\n");
+        Config::parse(&text, Path::new("/etc/lever-hooks"), &|_| None, &[])
+    }
+
+    #[test]
+    fn the_body_budget_has_a_default_and_can_be_set() {
+        let config = server_section("").unwrap();
+        assert_eq!(config.server.max_pending_body_bytes, 32 * 1024 * 1024);
+
+        let config = server_section("max_pending_body_bytes = 1048576").unwrap();
+        assert_eq!(config.server.max_pending_body_bytes, 1_048_576);
+    }
+
+    #[test]
+    fn a_body_budget_below_the_largest_body_is_a_problem_at_its_key() {
+        let problems = server_section("max_body_bytes = 65536\nmax_pending_body_bytes = 65535")
+            .unwrap_err()
+            .problems;
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].path, "server.max_pending_body_bytes");
+        assert!(problems[0].message.contains("65536"), "{}", problems[0]);
+
+        let equal = server_section("max_body_bytes = 65536\nmax_pending_body_bytes = 65536");
+        assert!(equal.is_ok(), "{:?}", equal.err());
+    }
+
+    #[test]
+    fn a_body_budget_below_the_default_largest_body_is_a_problem_too() {
+        let problems = server_section("max_pending_body_bytes = 1024")
+            .unwrap_err()
+            .problems;
+        assert_eq!(
+            problems[0].path, "server.max_pending_body_bytes",
+            "{problems:?}"
+        );
+        assert!(
+            problems[0].message.contains("max_body_bytes (262144)"),
+            "{}",
+            problems[0]
+        );
     }
 }

@@ -1,0 +1,10 @@
+//! What intake does with connections that push at its limits, over raw loopback sockets
+//! against the real app on port 0: bodies held unfinished cannot pin more memory than
+//! `max_pending_body_bytes` ([`body_budget`]).
+
+#[path = "../api/helpers.rs"]
+#[allow(dead_code)]
+mod helpers;
+
+mod body_budget;
+mod raw;
