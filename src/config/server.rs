@@ -45,7 +45,7 @@ pub struct ServerConfig {
     #[serde(deserialize_with = "duration::deserialize")]
     pub disconnect_timeout: Duration,
     /// Open connections per HTTP worker; at the limit, new ones wait in the kernel's
-    /// backlog until one closes. Default 25 000.
+    /// backlog until one closes. Default 1 000: see [`DEFAULT_MAX_CONNECTIONS`].
     pub max_connections: usize,
     /// `[server.tls]`: when set, the listener speaks HTTPS only, with this certificate.
     /// A new connection's TLS handshake must also finish within `client_timeout`.
@@ -55,6 +55,16 @@ pub struct ServerConfig {
 /// The default `max_pending_body_bytes`: 32 MiB, 128 bodies of the largest default size
 /// (256 KiB) at once, and thousands of Lever's usual few-KiB deliveries.
 pub const DEFAULT_MAX_PENDING_BODY_BYTES: usize = 32 * 1024 * 1024;
+
+/// The default `max_connections` per HTTP worker: 1 000, so 2 000 on two cores, what one
+/// process can serve. Two cores are saturated by about 256 busy connections (see the
+/// README's benchmark); the rest of the room is for idle and slow clients, so that a few
+/// hundred held connections do not crowd out Lever's. Memory sets the ceiling: besides
+/// its body (bounded by the body budget), an open connection can hold up to about
+/// 160 KiB in actix-http's buffers (it reads up to 128 KiB ahead and queues 32 KiB of a
+/// body not being read), about 320 MiB for 2 000; 25 000 per worker allowed gigabytes.
+/// Each connection is also an open file: `ulimit -n` must exceed the total.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1_000;
 
 impl Default for ServerConfig {
     fn default() -> Self {
@@ -68,7 +78,7 @@ impl Default for ServerConfig {
             body_timeout: Duration::from_secs(10),
             keep_alive: Duration::from_secs(5),
             disconnect_timeout: Duration::from_secs(1),
-            max_connections: 25_000,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
             tls: None,
         }
     }
