@@ -162,10 +162,12 @@ impl App {
         })
         // Slow or idle clients: each phase of a connection has a deadline. actix has none
         // for the body (see `server::read_limited`) and keeps some connections it should
-        // close (see `server::guard_connection`).
+        // close, or serves requests pipelined behind a closing answer (see
+        // `server::guard_connection`).
         .client_request_timeout(config.server.client_timeout)
         .keep_alive(config.server.keep_alive)
         .client_disconnect_timeout(config.server.disconnect_timeout)
+        .on_connect(server::on_connect(config.server.disconnect_timeout))
         .max_connections(config.server.max_connections)
         .tls_handshake_timeout(config.server.client_timeout);
         let server = match tls {

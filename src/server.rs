@@ -19,7 +19,7 @@ use tracing::{error, info, warn};
 mod body_budget;
 mod connection_guard;
 pub use body_budget::{BodyBudget, OverBudget, Reservation};
-pub(crate) use connection_guard::guard_connection;
+pub(crate) use connection_guard::{guard_connection, on_connect};
 
 /// What the intake routes need, shared by every HTTP worker.
 pub struct IntakeState {

@@ -42,6 +42,11 @@ pub fn delivery() -> Vec<u8> {
     signed_with(SIGNING_TOKEN)
 }
 
+/// A well-formed delivery signed with the wrong token.
+pub fn badly_signed() -> Vec<u8> {
+    signed_with("not-the-signing-token")
+}
+
 fn signed_with(signing_token: &str) -> Vec<u8> {
     let now = lever_hooks::store::now_millis();
     let sample = SampleEvent::new("candidateStageChange");
@@ -58,6 +63,13 @@ fn signed_with(signing_token: &str) -> Vec<u8> {
 pub fn post_head(headers: &str) -> Vec<u8> {
     format!("POST /webhooks/lever HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n{headers}\r\n")
         .into_bytes()
+}
+
+/// A whole POST of `body` to the default account, with `headers` besides its length.
+pub fn post(body: &[u8], headers: &str) -> Vec<u8> {
+    let mut request = post_head(&format!("Content-Length: {}\r\n{headers}", body.len()));
+    request.extend_from_slice(body);
+    request
 }
 
 /// Reads until the server closes the connection or `limit` passes: what it sent, and
