@@ -147,6 +147,7 @@ impl App {
             route_wake: dispatcher.route_wake(),
             max_body_bytes: config.server.max_body_bytes,
             body_timeout: config.server.body_timeout,
+            body_budget: server::BodyBudget::new(config.server.max_pending_body_bytes),
             registered: Arc::new(RegisteredTokens::load(store.clone()).await?),
             alerts,
         });
@@ -163,10 +164,12 @@ impl App {
         })
         // Slow or idle clients: each phase of a connection has a deadline. actix has none
         // for the body (see `server::read_limited`) and keeps some connections it should
-        // close (see `server::guard_connection`).
+        // close, or serves requests pipelined behind a closing answer (see
+        // `server::guard_connection`).
         .client_request_timeout(config.server.client_timeout)
         .keep_alive(config.server.keep_alive)
         .client_disconnect_timeout(config.server.disconnect_timeout)
+        .on_connect(server::on_connect(config.server.disconnect_timeout))
         .max_connections(config.server.max_connections)
         .tls_handshake_timeout(config.server.client_timeout);
         let server = match tls {

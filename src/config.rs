@@ -14,7 +14,7 @@ pub use sections::{
     AccountConfig, DispatchConfig, OAuthSettings, RateLimitSettings, ReasonType, RetryConfig,
     RouteConfig, StorageConfig,
 };
-pub use server::ServerConfig;
+pub use server::{ServerConfig, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PENDING_BODY_BYTES};
 
 use crate::handler::HandlerConfig;
 use env_vars::join;

@@ -29,6 +29,9 @@ pub fn event_label(name: &str) -> &'static str {
 }
 /// Refused deliveries by `reason` (invalid_signature, too_old, malformed, …).
 pub const REJECTIONS: &str = "lever_hooks_rejections_total";
+/// Bytes reserved now by request bodies being received (gauge), out of
+/// `[server] max_pending_body_bytes`; back to 0 when no body is in flight.
+pub const PENDING_BODY_BYTES: &str = "lever_hooks_pending_body_bytes";
 /// Seconds from a delivery's arrival (its request head read) to its answer (histogram).
 pub const ACK_SECONDS: &str = "lever_hooks_ack_seconds";
 /// Handler attempts by `handler` and `outcome` (done, retry, give_up).

@@ -7,7 +7,7 @@ use crate::log_safe::LogSafe;
 use crate::metrics::{event_label, ACK_SECONDS, DELIVERIES, REJECTIONS};
 use crate::registered_tokens::RegisteredTokens;
 use crate::store::{now_millis, IngestOutcome, Store};
-use actix_web::http::header::CONTENT_LENGTH;
+use actix_web::http::header::{HeaderValue, CONTENT_LENGTH, RETRY_AFTER};
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use serde_json::json;
@@ -17,8 +17,10 @@ use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 use tracing::{error, info, warn};
 
+mod body_budget;
 mod connection_guard;
-pub(crate) use connection_guard::guard_connection;
+pub use body_budget::{BodyBudget, OverBudget, Reservation};
+pub(crate) use connection_guard::{guard_connection, on_connect};
 
 /// What the intake routes need, shared by every HTTP worker.
 pub struct IntakeState {
@@ -32,6 +34,8 @@ pub struct IntakeState {
     pub max_body_bytes: usize,
     /// Bodies still incomplete after this long get 408.
     pub body_timeout: Duration,
+    /// The bytes all bodies being received may hold at once; past it, 503.
+    pub body_budget: BodyBudget,
     /// Signing tokens stored by `webhooks register`.
     pub registered: Arc<RegisteredTokens>,
     /// Told about every 400 and 401, for `[alerts] on_rejected_burst`.
@@ -53,7 +57,7 @@ struct Answered {
     event: Option<String>,
     /// `accepted`, `duplicate`, `test`, `rejected` or `unavailable`.
     outcome: &'static str,
-    /// Why it was rejected.
+    /// Why it was refused: a rejection's reason, or `body_budget_full` for a 503.
     reason: Option<&'static str>,
 }
 
@@ -156,7 +160,8 @@ async fn receive(
     answered.response
 }
 
-/// The checks in design.md's order: size, account, shape, signature, time, token reuse, store.
+/// The checks in design.md's order (size, account, shape, signature, time, token reuse,
+/// store), with room in the body budget (503) checked before the body is read.
 async fn answer(
     account_name: &str,
     req: &HttpRequest,
@@ -174,8 +179,19 @@ async fn answer(
     let Some(account) = state.accounts.get(account_name) else {
         return reject(account_name, 404, "unknown account", "unknown_account");
     };
-    let bytes = match read_limited(body, state.max_body_bytes, state.body_timeout).await {
+    // Held until the answer: the body's bytes stay in memory that long.
+    let Ok(mut reservation) = state.body_budget.reserve(declared.unwrap_or(0)) else {
+        return over_budget(account_name, state.body_timeout);
+    };
+    let read = read_limited(
+        body,
+        &mut reservation,
+        state.max_body_bytes,
+        state.body_timeout,
+    );
+    let bytes = match read.await {
         Ok(bytes) => bytes,
+        Err(BodyError::OverBudget) => return over_budget(account_name, state.body_timeout),
         Err(BodyError::TooSlow) => {
             return reject(
                 account_name,
@@ -249,6 +265,28 @@ fn reject(account_name: &str, status: u16, public_reason: &str, reason: &'static
     Answered::rejected(error_response(status, public_reason), reason)
 }
 
+/// Answers 503 to a body the budget cannot hold, without reading (more of) it. Every body
+/// being received ends within `body_timeout`, so by then the budget has room again.
+fn over_budget(account_name: &str, body_timeout: Duration) -> Answered {
+    warn!(
+        account = account_name,
+        outcome = "unavailable",
+        reason = "body_budget_full",
+        "delivery"
+    );
+    let retry_after = body_timeout.as_secs() + u64::from(body_timeout.subsec_nanos() > 0);
+    let mut response = error_response(503, "too many deliveries being received, retry later");
+    response
+        .headers_mut()
+        .insert(RETRY_AFTER, HeaderValue::from(retry_after.max(1)));
+    Answered {
+        response,
+        event: None,
+        outcome: "unavailable",
+        reason: Some("body_budget_full"),
+    }
+}
+
 fn token_reused(account_name: &str, event_name: &str) -> Answered {
     warn!(target: "lever_hooks::security", account = account_name, event = %LogSafe(&event_name), outcome = "rejected", reason = "token_reused",
         "a token was replayed with different content: possible replay attack");
@@ -278,17 +316,20 @@ async fn answer_settings_test(
 enum BodyError {
     TooLarge,
     TooSlow,
+    OverBudget,
     Broken(actix_web::error::PayloadError),
 }
 
-/// Reads the body, giving up as soon as it grows past `limit` (chunked bodies included)
-/// or is still incomplete after `deadline`.
+/// Reads the body, giving up as soon as it grows past `limit` (chunked bodies included),
+/// past what `reservation` holds and the budget can add, or is still incomplete after
+/// `deadline`.
 ///
 /// actix-web times out a slow request head but not a slow body, so without the deadline
 /// a client trickling one byte a second would hold its connection and this task for as
 /// long as it likes.
 async fn read_limited(
     mut body: web::Payload,
+    reservation: &mut Reservation<'_>,
     limit: usize,
     deadline: Duration,
 ) -> Result<web::BytesMut, BodyError> {
@@ -296,9 +337,14 @@ async fn read_limited(
         let mut bytes = web::BytesMut::new();
         while let Some(chunk) = body.next().await {
             let chunk = chunk.map_err(BodyError::Broken)?;
-            if bytes.len() + chunk.len() > limit {
+            let total = bytes.len() + chunk.len();
+            if total > limit {
                 return Err(BodyError::TooLarge);
             }
+            // A declared length was reserved in full; a chunked body grows here.
+            reservation
+                .grow_to(total)
+                .map_err(|OverBudget| BodyError::OverBudget)?;
             bytes.extend_from_slice(&chunk);
         }
         Ok(bytes)

@@ -488,7 +488,7 @@ fn client_limits_have_defaults_and_can_be_set() {
     assert_eq!(config.server.body_timeout, Duration::from_secs(10));
     assert_eq!(config.server.keep_alive, Duration::from_secs(5));
     assert_eq!(config.server.disconnect_timeout, Duration::from_secs(1));
-    assert_eq!(config.server.max_connections, 25_000);
+    assert_eq!(config.server.max_connections, 1_000);
 
     let config = parse(&format!(
         "{LEVER}[server]\nclient_timeout = \"2s\"\nbody_timeout = \"3s\"\nkeep_alive = \"4s\"\ndisconnect_timeout = \"250ms\"\nmax_connections = 1000\n"
