@@ -29,6 +29,9 @@ pub enum ApiError {
     /// A body that is not declared as JSON (415).
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// A body over the admin API's size limit (413).
+    #[error("the body is larger than the admin API takes ({0})")]
+    TooLarge(String),
     /// No such event or job (404).
     #[error("{0}")]
     NotFound(String),
@@ -66,6 +69,7 @@ impl ResponseError for ApiError {
         match self {
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -155,10 +159,10 @@ async fn replay(
     state: web::Data<AdminState>,
     id: web::Path<String>,
     req: HttpRequest,
-    body: web::Bytes,
+    body: Result<web::Bytes, actix_web::Error>,
 ) -> Result<HttpResponse, ApiError> {
     let id = EventId::new(id.into_inner());
-    let handler = replay_handler(&body_fields(&req, &body)?)?;
+    let handler = replay_handler(&body_fields(&req, body)?)?;
     if state.store.event(&id).await?.is_none() {
         return Err(ApiError::NotFound(format!("no event {id}")));
     }
@@ -208,22 +212,33 @@ async fn dead_letters(
     Ok(HttpResponse::Ok().json(json!({"deadLetters": letters, "next": page.next})))
 }
 
-/// The body's JSON object (none when empty), refused unless it is declared JSON.
-fn body_fields(req: &HttpRequest, body: &[u8]) -> Result<Map<String, Value>, ApiError> {
+/// The body's JSON object (none when empty), refused unless it is declared JSON. A body
+/// that could not be read (too large, broken off) is answered as JSON like any error.
+fn body_fields(
+    req: &HttpRequest,
+    body: Result<web::Bytes, actix_web::Error>,
+) -> Result<Map<String, Value>, ApiError> {
+    let body = body.map_err(|e| {
+        if e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::TooLarge(e.to_string())
+        } else {
+            ApiError::BadRequest(format!("the body could not be read: {e}"))
+        }
+    })?;
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
         .map(|value| value.to_str().unwrap_or("(not text)"));
-    Ok(json_object(content_type, body)?)
+    Ok(json_object(content_type, &body)?)
 }
 
 async fn retry_dead(
     _: Authorized,
     state: web::Data<AdminState>,
     req: HttpRequest,
-    body: web::Bytes,
+    body: Result<web::Bytes, actix_web::Error>,
 ) -> Result<HttpResponse, ApiError> {
-    let filter = bulk_filter(&body_fields(&req, &body)?)?;
+    let filter = bulk_filter(&body_fields(&req, body)?)?;
     let retried = state.store.retry_dead(&filter, now_millis()).await?;
     if !retried.is_empty() {
         state.work_wake.notify_one();
@@ -235,9 +250,9 @@ async fn purge(
     _: Authorized,
     state: web::Data<AdminState>,
     req: HttpRequest,
-    body: web::Bytes,
+    body: Result<web::Bytes, actix_web::Error>,
 ) -> Result<HttpResponse, ApiError> {
-    let filter = bulk_filter(&body_fields(&req, &body)?)?;
+    let filter = bulk_filter(&body_fields(&req, body)?)?;
     let purged = state.store.purge_events(&filter, now_millis()).await?;
     Ok(HttpResponse::Ok().json(json!({"purged": purged})))
 }
