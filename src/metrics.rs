@@ -31,6 +31,10 @@ pub const LEVER_API_CALLS: &str = "lever_hooks_lever_api_calls_total";
 pub const LEVER_RATE_LIMIT_WAITS: &str = "lever_hooks_lever_rate_limit_waits_total";
 /// Events deleted by retention.
 pub const PRUNED: &str = "lever_hooks_pruned_events_total";
+/// Damaged ranges the sled store's event journal held when it was last opened (gauge):
+/// bytes that hold no valid record, or synced bytes that are gone. Anything but 0 asks
+/// for `lever-hooks store check` and `store repair`.
+pub const JOURNAL_DAMAGED_RANGES: &str = "lever_hooks_journal_damaged_ranges";
 
 /// The recorder's handle, installed on first use; `None` when another recorder was
 /// installed in this process first (a user's own binary may bring one).

@@ -9,6 +9,8 @@ use crate::store::{EventFilter, IngestOutcome, NewEvent, Routing, Store, StoredE
 use std::path::Path;
 use std::time::Duration;
 
+mod damage;
+
 /// Text only the event's data holds, to look for in the files.
 const SECRET: &str = "Jane-Q-Candidate-555-0100";
 
