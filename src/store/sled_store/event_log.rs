@@ -14,11 +14,12 @@
 //!   place (`Superseded`), so the personal data leaves the disk;
 //! - a prune appends `Pruned` with the pruned events' keys, then blanks their records.
 //!
-//! Opening replays the records in order (`replay`). An interrupted
+//! Opening replays the records in order (`replay`), logging its progress. An interrupted
 //! blanking is finished at open, so the on-disk state and the replayed one always agree. A segment no event lives in any
 //! more is retired: its keys go to sled, routing marks it holds for events elsewhere are
 //! written again, and the file is deleted.
 
+mod progress;
 mod record;
 mod replay;
 

@@ -17,7 +17,7 @@ mod extents;
 mod open;
 mod scan;
 
-pub(super) use scan::{DamageKind, Reader, SegmentReport};
+pub(super) use scan::{DamageKind, Reader, SegmentReport, SegmentStart};
 
 use extents::Extents;
 use std::collections::BTreeMap;

@@ -1,15 +1,19 @@
-//! Opening the event log: the journal's records replayed into the index, in order, and
-//! what the journal found wrong reported: each damaged range at error (counted in
-//! `lever_hooks_journal_damaged_ranges`), each torn append cut off.
+//! Opening the event log: the journal's records replayed into the index, in order, with
+//! progress in the log, and what the journal found wrong reported: each damaged range at
+//! error (counted in `lever_hooks_journal_damaged_ranges`), each torn append cut off.
 
+use super::progress::{OpenProgress, PROGRESS_EVERY};
 use super::record::{decode, Record};
 use super::State;
 use crate::metrics::JOURNAL_DAMAGED_RANGES;
-use crate::store::sled_store::journal::{DamageKind, Journal, Location, Reader, SegmentReport};
+use crate::store::sled_store::journal::{
+    DamageKind, Journal, Location, Reader, SegmentReport, SegmentStart,
+};
 use crate::store::sled_store::keys::{scoped, Prefix};
 use crate::store::StoreError;
 use std::path::Path;
-use tracing::{error, warn};
+use std::time::Instant;
+use tracing::{error, info, warn};
 
 /// The journal opened, the index rebuilt from it, and the blankings a crash left owed.
 pub(super) struct Replayed {
@@ -26,9 +30,21 @@ pub(super) fn open(dir: &Path, segment_size: u64) -> Result<Replayed, StoreError
     let mut replayer = Replayer {
         state: State::default(),
         blank: Vec::new(),
+        progress: OpenProgress::new(Instant::now(), PROGRESS_EVERY),
     };
     let (journal, reports) = Journal::open(dir, segment_size, &mut replayer)?;
-    report(dir, &reports);
+    let damaged = report(dir, &reports);
+    let done = replayer.progress.done(Instant::now());
+    info!(
+        segments = done.segments,
+        events = done.events,
+        damaged,
+        elapsed_ms = done.elapsed.as_millis() as u64,
+        "event journal read: {} segments, {} events indexed in {:.1} s",
+        done.segments,
+        done.events,
+        done.elapsed.as_secs_f64()
+    );
     Ok(Replayed {
         journal,
         state: replayer.state,
@@ -36,8 +52,9 @@ pub(super) fn open(dir: &Path, segment_size: u64) -> Result<Replayed, StoreError
     })
 }
 
-/// Logs what the journal found wrong and sets the damage gauge.
-fn report(dir: &Path, reports: &[SegmentReport]) {
+/// Logs what the journal found wrong and sets the damage gauge; returns how many damaged
+/// ranges there are.
+fn report(dir: &Path, reports: &[SegmentReport]) -> usize {
     let mut ranges = 0;
     for report in reports {
         for damage in &report.damage {
@@ -72,12 +89,14 @@ fn report(dir: &Path, reports: &[SegmentReport]) {
             "the event journal is damaged; lever-hooks goes on with every record that checks out. Stop it, then run `lever-hooks store check --config FILE` to list the damage and `lever-hooks store repair --config FILE` to move it aside"
         );
     }
+    ranges
 }
 
-/// Replays records into the index as the journal reads them.
+/// Replays records into the index as the journal reads them, and counts progress.
 struct Replayer {
     state: State,
     blank: Vec<Location>,
+    progress: OpenProgress,
 }
 
 impl Reader for Replayer {
@@ -87,13 +106,40 @@ impl Reader for Replayer {
         decode(payload).is_ok()
     }
 
+    fn segment(&mut self, start: SegmentStart) {
+        if start.index == 0 {
+            info!(
+                segments = start.of,
+                "reading the event journal to rebuild its index"
+            );
+        }
+        if let Some(progress) = self.progress.segment(start, Instant::now()) {
+            log_progress(progress);
+        }
+    }
+
     fn record(&mut self, location: Location, payload: Vec<u8>) -> Result<bool, StoreError> {
         let Ok(record) = decode(&payload) else {
             return Ok(false);
         };
+        if matches!(record, Record::Event { .. }) {
+            if let Some(progress) = self.progress.event(Instant::now) {
+                log_progress(progress);
+            }
+        }
         replay(&mut self.state, &mut self.blank, location, &record);
         Ok(true)
     }
+}
+
+fn log_progress(progress: super::progress::Progress) {
+    info!(
+        segments_read = progress.segments_read,
+        segments = progress.segments,
+        events = progress.events,
+        elapsed_ms = progress.elapsed.as_millis() as u64,
+        "reading the event journal: {progress}"
+    );
 }
 
 /// Indexes records just appended, exactly as [`replay`] will when they are read back at

@@ -3,7 +3,7 @@
 //! the recorded extents brought up to date.
 
 use super::extents::{self, Extents};
-use super::scan::{self, Reader, SegmentReport};
+use super::scan::{self, Reader, SegmentReport, SegmentStart};
 use super::{
     create_dir, list_segments, open_segment, segment_path, sync_dir, AppendState, Journal,
     JournalError,
@@ -120,7 +120,15 @@ pub(super) fn scan_journal<R: Reader>(
             .write(writable)
             .open(segment_path(dir, segment))
             .map_err(JournalError::from)?;
-        let is_last = index + 1 == numbers.len();
+        let bytes = file.metadata().map_err(JournalError::from)?.len();
+        let of = numbers.len();
+        reader.segment(SegmentStart {
+            segment,
+            index,
+            of,
+            bytes,
+        });
+        let is_last = index + 1 == of;
         reports.push(scan::scan_segment(&file, segment, extent, is_last, reader)?);
         files.insert(segment, file);
     }

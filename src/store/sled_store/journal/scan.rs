@@ -30,9 +30,25 @@ pub(in crate::store::sled_store) trait Reader {
     /// record after damage, before the checksum.
     fn is_record(&self, payload: &[u8]) -> bool;
 
+    /// A segment is about to be read (for progress reports).
+    fn segment(&mut self, _start: SegmentStart) {}
+
     /// A record whose length and checksum check out, in order. `Ok(false)`: it is not a
     /// record of this format after all, and its bytes count as damaged.
     fn record(&mut self, location: Location, payload: Vec<u8>) -> Result<bool, Self::Error>;
+}
+
+/// Which segment a scan is about to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(in crate::store::sled_store) struct SegmentStart {
+    /// The segment number.
+    pub(in crate::store::sled_store) segment: u64,
+    /// How many segments were read before it.
+    pub(in crate::store::sled_store) index: usize,
+    /// How many segments the journal has.
+    pub(in crate::store::sled_store) of: usize,
+    /// Its size in bytes.
+    pub(in crate::store::sled_store) bytes: u64,
 }
 
 /// Whether damaged bytes are there to move aside or gone.
