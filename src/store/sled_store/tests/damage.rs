@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 
 /// Small segments, so a few hundred events fill several.
 pub(super) const SEGMENT: u64 = 32 * 1024;
-pub(super) const EVENTS: usize = 200;
+/// Three full segments and a last one about three quarters full.
+pub(super) const EVENTS: usize = 180;
 
 fn event(i: usize) -> crate::store::NewEvent {
     delivery(
