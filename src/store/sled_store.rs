@@ -14,8 +14,13 @@ mod event_log;
 mod journal;
 mod keys;
 mod legacy;
+mod maintenance;
 #[cfg(test)]
 mod tests;
+
+pub use maintenance::{
+    DamagedRange, JournalCheck, JournalRepair, MaintenanceError, MovedRange, SegmentCheck,
+};
 
 use super::types::now_millis;
 use super::{

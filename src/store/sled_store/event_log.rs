@@ -23,13 +23,13 @@ mod progress;
 mod record;
 mod replay;
 
-pub(super) use record::{Record, TokenEntry};
+pub(super) use record::{decode, Record, TokenEntry};
 
 use super::journal::{Journal, Location};
 use super::keys::{scoped, Prefix};
 use crate::event::EventId;
 use crate::store::{Millis, StoreError, StoredEvent};
-use record::{decode, encode, PrunedEvent};
+use record::{encode, PrunedEvent};
 use replay::{index, replay};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;

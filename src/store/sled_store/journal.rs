@@ -11,12 +11,15 @@
 //! short at a record boundary is noticed. Opening reads every segment (`scan`): a torn
 //! final append is cut off; damage anywhere is reported and skipped, and every valid
 //! record after it is kept. A last segment with damage is left as it is and appends go to
-//! a new one, so the damaged bytes stay as they are.
+//! a new one, so damaged bytes stay where `store repair` (`repair`) can move them aside.
 
 mod extents;
 mod open;
+mod repair;
 mod scan;
 
+pub(super) use open::inspect;
+pub(super) use repair::repair;
 pub(super) use scan::{DamageKind, Reader, SegmentReport, SegmentStart};
 
 use extents::Extents;

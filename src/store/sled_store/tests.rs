@@ -10,6 +10,7 @@ use std::path::Path;
 use std::time::Duration;
 
 mod damage;
+mod repair;
 
 /// Text only the event's data holds, to look for in the files.
 const SECRET: &str = "Jane-Q-Candidate-555-0100";

@@ -1,6 +1,6 @@
 //! Opening the journal: every segment read in order (`scan`), what each holds reported,
 //! a torn final append cut off, a new segment started when the last one is damaged, and
-//! the recorded extents brought up to date.
+//! the recorded extents brought up to date. Also the read-only scan of `store check`.
 
 use super::extents::{self, Extents};
 use super::scan::{self, Reader, SegmentReport, SegmentStart};
@@ -152,4 +152,16 @@ fn extents_after_open(reports: &[SegmentReport], active: u64) -> BTreeMap<u64, u
         }
     }
     kept
+}
+
+/// Reads the journal in `dir` without changing it (a stopped store, for `store check`),
+/// handing every record to `reader`, and reports what each segment holds.
+pub(in crate::store::sled_store) fn inspect<R: Reader>(
+    dir: &Path,
+    reader: &mut R,
+) -> Result<Vec<SegmentReport>, R::Error> {
+    if !dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    Ok(scan_journal(dir, false, reader)?.reports)
 }

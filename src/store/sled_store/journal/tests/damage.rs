@@ -1,5 +1,5 @@
-//! Damage in the middle of a segment, and segments cut short or deleted: every valid
-//! record after damage is kept, and damage is reported, never cut away silently.
+//! Damage in the middle of a segment, segments cut short or deleted, and repair: every
+//! valid record after damage is kept, and damage is reported, never cut away silently.
 
 use super::*;
 
@@ -180,4 +180,71 @@ fn a_journal_without_recorded_extents_opens_and_records_them() {
     assert_eq!(reports[1].torn_tail, Some(last.offset));
     let first_len = file_len(dir.path(), 1);
     assert_eq!(extents::read(dir.path()).unwrap()[&1], first_len);
+}
+
+/// `inspect` reads and reports but changes nothing, not even a torn tail.
+#[test]
+fn inspect_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (journal, _) = open(dir.path(), 1 << 20).unwrap();
+    journal.append(&records(&["one"])).unwrap();
+    journal.sync().unwrap();
+    let torn = journal.append(&records(&["two"])).unwrap()[0];
+    drop(journal);
+    flip_byte(&segment_path(dir.path(), 1), torn.offset + HEADER_LEN);
+    let size = file_len(dir.path(), 1);
+    let extents_before = fs::read(dir.path().join("extents")).unwrap();
+
+    let mut collect = Collect::default();
+    let reports = inspect(dir.path(), &mut collect).unwrap();
+    assert_eq!(collect.seen.len(), 1);
+    assert_eq!(reports[0].torn_tail, Some(torn.offset));
+    assert_eq!(file_len(dir.path(), 1), size);
+    assert_eq!(
+        fs::read(dir.path().join("extents")).unwrap(),
+        extents_before
+    );
+}
+
+/// Repair moves each damaged range to a file of its own, byte for byte, keeps every other
+/// record, forgets missing bytes, and leaves a journal that opens clean.
+#[test]
+fn repair_moves_damage_aside_and_the_journal_opens_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let written = hundred_records(dir.path());
+    let path = segment_path(dir.path(), 1);
+    let damaged = written[50].0;
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&path)
+        .unwrap();
+    file.write_all_at(&[0x7f], damaged.offset + 3).unwrap();
+    let mut damaged_bytes = vec![0; (end(damaged) - damaged.offset) as usize];
+    file.read_exact_at(&mut damaged_bytes, damaged.offset)
+        .unwrap();
+    // And cut the segment at a record boundary: missing bytes.
+    file.set_len(written[90].0.offset).unwrap();
+
+    let mut collect = Collect::default();
+    let (before, moved) = repair(dir.path(), &mut collect).unwrap();
+    assert_eq!(damage_in(&before).len(), 2, "{before:?}");
+    assert_eq!(moved.len(), 1);
+    assert_eq!(
+        moved[0].path,
+        dir.path().join(format!("damaged-1-{}.bin", damaged.offset))
+    );
+    assert_eq!(fs::read(&moved[0].path).unwrap(), damaged_bytes);
+
+    let (journal, seen, reports) = open_reporting(dir.path(), 1 << 20).unwrap();
+    assert_eq!(damage_in(&reports), []);
+    let payloads: Vec<Vec<u8>> = seen.into_iter().map(|Scanned::Record(_, p)| p).collect();
+    let expected: Vec<Vec<u8>> = written[..90]
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 50)
+        .map(|(_, (_, p))| p.clone())
+        .collect();
+    assert_eq!(payloads, expected);
+    assert_eq!(journal.active_segment(), 1, "the repaired segment goes on");
 }
