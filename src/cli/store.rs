@@ -72,6 +72,15 @@ pub fn run(args: StoreArgs, plugins: &[String], out: &mut dyn Write) -> anyhow::
 
 fn print_repair(repair: &JournalRepair, out: &mut dyn Write) -> std::io::Result<()> {
     write!(out, "before:\n{}", repair.before)?;
+    for segment in &repair.before.segments {
+        for gone in segment.damaged.iter().filter(|d| d.missing) {
+            writeln!(
+                out,
+                "segment {}, offset {}, {} bytes are gone: nothing to move; no longer expected",
+                segment.segment, gone.offset, gone.len
+            )?;
+        }
+    }
     for moved in &repair.moved {
         writeln!(
             out,

@@ -261,7 +261,7 @@ impl fmt::Display for JournalCheck {
             0 => writeln!(f, "clean"),
             n => writeln!(
                 f,
-                "{n} damaged range{}: `lever-hooks store repair` keeps every record that checks out and moves the damaged bytes aside",
+                "{n} damaged range{}: `lever-hooks store repair` keeps every record that checks out, moves unreadable bytes aside and stops expecting missing ones",
                 if n == 1 { "" } else { "s" }
             ),
         }
