@@ -51,6 +51,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("usage: fill_store fill|resend DIR COUNT".into());
     };
     let count: usize = count.parse()?;
+    // The store's own log (progress while it opens, damage it finds), as `serve` shows it.
+    lever_hooks::telemetry::init(lever_hooks::telemetry::LogFormat::Text);
     let started = Instant::now();
     let store = SledStore::open(&PathBuf::from(dir))?;
     println!("opened {dir} in {:.1?}", started.elapsed());
