@@ -33,7 +33,8 @@ pub(super) fn read(dir: &Path) -> io::Result<BTreeMap<u64, u64>> {
     };
     let mut extents = BTreeMap::new();
     for entry in bytes.chunks_exact(ENTRY_LEN) {
-        if let Some((segment, len)) = decode(entry) {
+        // An empty segment promises nothing.
+        if let Some((segment, len)) = decode(entry).filter(|&(_, len)| len > 0) {
             let known = extents.entry(segment).or_insert(len);
             *known = (*known).max(len);
         }
@@ -120,11 +121,14 @@ impl Extents {
         }
     }
 
-    /// Records that `segment` holds at least `len` synced bytes (never lowers an entry).
+    /// Records that `segment` holds at least `len` synced bytes (never lowers an entry;
+    /// an empty segment promises nothing, so it gets none).
     pub(super) fn record(&mut self, segment: u64, len: u64) -> io::Result<()> {
-        match self.slots.get(&segment) {
-            Some(&(_, known)) if known >= len => Ok(()),
-            _ => self.set(segment, len),
+        let known = self.slots.get(&segment).map_or(0, |&(_, known)| known);
+        if len > known {
+            self.set(segment, len)
+        } else {
+            Ok(())
         }
     }
 

@@ -112,6 +112,7 @@ pub(super) fn scan_journal<R: Reader>(
     for (index, &segment) in numbers.iter().enumerate() {
         let extent = recorded.get(&segment).copied();
         if on_disk.binary_search(&segment).is_err() {
+            // Only recorded: its file is gone, with every synced byte in it.
             reports.push(SegmentReport::missing(segment, extent.unwrap_or(0)));
             continue;
         }
