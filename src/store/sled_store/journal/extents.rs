@@ -176,13 +176,19 @@ mod tests {
         let mut extents = Extents::rewrite(dir.path(), &BTreeMap::from([(3, 100)])).unwrap();
         extents.record(3, 50).unwrap();
         extents.record(4, 70).unwrap();
+        extents.record(5, 0).unwrap();
         assert_eq!(
             read(dir.path()).unwrap(),
             BTreeMap::from([(3, 100), (4, 70)])
         );
         extents.set(3, 40).unwrap();
+        extents.set(6, 0).unwrap();
         extents.forget(4).unwrap();
-        assert_eq!(read(dir.path()).unwrap(), BTreeMap::from([(3, 40)]));
+        assert_eq!(
+            read(dir.path()).unwrap(),
+            BTreeMap::from([(3, 40)]),
+            "an empty segment promises nothing"
+        );
     }
 
     #[test]
