@@ -391,7 +391,8 @@ impl EventLog {
             .journal
             .segments()
             .into_iter()
-            .filter(|s| *s < active && !live.contains(s))
+            // A damaged segment stays for `store repair`, whatever it still holds.
+            .filter(|s| *s < active && !live.contains(s) && !self.journal.is_damaged(*s))
             .collect();
         for &segment in &retiring {
             let (keys, marks) = {

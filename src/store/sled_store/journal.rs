@@ -23,7 +23,7 @@ pub(super) use repair::repair;
 pub(super) use scan::{DamageKind, Reader, SegmentReport, SegmentStart};
 
 use extents::Extents;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File, OpenOptions};
 use std::io;
 use std::os::unix::fs::FileExt;
@@ -73,6 +73,8 @@ pub(super) struct Journal {
     syncing: Mutex<()>,
     /// Each segment's synced length, recorded after each sync.
     extents: Mutex<Extents>,
+    /// Segments found damaged at open: kept for `store repair`, never removed.
+    damaged: BTreeSet<u64>,
     /// `fdatasync` rounds done, for tests of group commit.
     syncs: AtomicU64,
     /// An `fdatasync` failed: see [`JournalError::Failed`].
@@ -282,8 +284,14 @@ impl Journal {
         Ok(())
     }
 
-    /// Deletes a segment's file and fsyncs the directory. Refuses the active segment.
+    /// Deletes a segment's file and fsyncs the directory. Refuses the active segment, and
+    /// a damaged one (its damage is for `store repair` to move aside).
     pub(super) fn remove_segment(&self, segment: u64) -> Result<(), JournalError> {
+        if self.is_damaged(segment) {
+            return Err(JournalError::Corrupt(format!(
+                "segment {segment} is damaged and is kept for repair"
+            )));
+        }
         let file = {
             let state = self.lock_append();
             if segment == state.active {
@@ -314,6 +322,11 @@ impl Journal {
     /// The segment appends currently go to.
     pub(super) fn active_segment(&self) -> u64 {
         self.lock_append().active
+    }
+
+    /// Whether `segment` was found damaged at open (and so must stay for repair).
+    pub(super) fn is_damaged(&self, segment: u64) -> bool {
+        self.damaged.contains(&segment)
     }
 
     /// Every segment on disk, oldest first.

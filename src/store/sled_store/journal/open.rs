@@ -73,6 +73,11 @@ impl Journal {
             }),
             syncing: Mutex::new(()),
             extents: Mutex::new(extents),
+            damaged: reports
+                .iter()
+                .filter(|r| !r.damage.is_empty())
+                .map(|r| r.segment)
+                .collect(),
             syncs: AtomicU64::new(0),
             failed: AtomicBool::new(false),
             #[cfg(test)]

@@ -2,7 +2,7 @@
 //! valid record after the damage is still there (its redelivery is a duplicate), and
 //! damage that loses synced records is reported, never cut away in silence.
 
-use super::delivery;
+use super::{delivery, route_all};
 use crate::store::sled_store::SledStore;
 use crate::store::{IngestOutcome, Store};
 use std::fs::OpenOptions;
@@ -155,4 +155,24 @@ async fn a_last_segment_cut_at_a_record_boundary_is_reported_at_every_open() {
     drop(store);
     let (_, damaged) = open_measured(dir.path()).await;
     assert_eq!(damaged, Some(1.0), "still reported until repaired");
+}
+
+#[tokio::test]
+async fn retention_keeps_a_damaged_segment_for_repair() {
+    let dir = tempfile::tempdir().unwrap();
+    let segments = filled(dir.path()).await;
+    flip_bit(&segments[0], middle_record(&segments[0]), 0x04);
+    let (store, _) = open_measured(dir.path()).await;
+    route_all(&store).await;
+
+    let pruned = store.prune(u64::MAX).await.unwrap();
+    assert_eq!(pruned, EVENTS - 1, "every event but the damaged one");
+    assert!(
+        segments[0].exists(),
+        "the damaged segment stays for repair though no event lives in it"
+    );
+    assert!(
+        !segments[1].exists(),
+        "a clean one without events is retired"
+    );
 }
