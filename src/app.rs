@@ -66,6 +66,8 @@ impl App {
     /// Builds everything from `config`: on PostgreSQL when `[storage] url` is set (its
     /// migrations applied first), else on the sled store at `[storage] path`.
     pub async fn build(config: &Config, handlers: HandlerRegistry) -> Result<Self, AppError> {
+        // Installed before the store opens, so what opening finds (journal damage) counts.
+        crate::metrics::handle();
         let store = open_store(&config.storage).await?;
         Self::build_with_store(config, handlers, store).await
     }

@@ -1,5 +1,6 @@
 //! The command line: `serve`, `check-config`, `migrate`, `send`, `bench`, `webhooks`,
-//! `fake-lever`, and `events` and `dead-letters` over the admin API,
+//! `fake-lever`, `events` and `dead-letters` over the admin API, and `store` (check or
+//! repair a stopped sled store),
 //! callable from a user's own binary through [`main_with`] so Rust plugins get the whole CLI for free.
 
 pub mod admin;
@@ -7,6 +8,7 @@ pub mod bench;
 pub mod fake_lever;
 pub mod migrate;
 pub mod send;
+pub mod store;
 pub mod webhooks;
 
 use crate::config::Config;
@@ -59,6 +61,8 @@ pub enum Command {
     Events(admin::EventsArgs),
     /// List and retry dead letters through the admin API of a running lever-hooks.
     DeadLetters(admin::DeadLettersArgs),
+    /// Check or repair the event journal of a stopped sled store.
+    Store(store::StoreArgs),
 }
 
 /// Runs the CLI with the built-in handlers only.
@@ -134,6 +138,7 @@ async fn run(cli: Cli, plugins: HandlerRegistry) -> anyhow::Result<ExitCode> {
         Command::DeadLetters(args) => {
             admin::dead_letters(args, &mut std::io::stdout().lock()).await
         }
+        Command::Store(args) => store::run(args, &plugins.names(), &mut std::io::stdout().lock()),
     }
 }
 

@@ -55,6 +55,10 @@ pub const PRUNED: &str = "lever_hooks_pruned_events_total";
 /// Dashboard sign-ins refused, by `reason`: `wrong_token`, or `rate_limited` (the client
 /// address made too many attempts).
 pub const ADMIN_LOGIN_FAILURES: &str = "lever_hooks_admin_login_failures_total";
+/// Damaged ranges the sled store's event journal held when it was last opened (gauge):
+/// bytes that hold no valid record, or synced bytes that are gone. Anything but 0 asks
+/// for `lever-hooks store check` and `store repair`.
+pub const JOURNAL_DAMAGED_RANGES: &str = "lever_hooks_journal_damaged_ranges";
 
 /// The recorder's handle, installed on first use; `None` when another recorder was
 /// installed in this process first (a user's own binary may bring one).

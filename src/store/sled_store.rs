@@ -14,10 +14,15 @@ mod event_log;
 mod journal;
 mod keys;
 mod legacy;
+mod maintenance;
 mod sequence;
 mod sled_files;
 #[cfg(test)]
 mod tests;
+
+pub use maintenance::{
+    DamagedRange, JournalCheck, JournalRepair, MaintenanceError, MovedRange, SegmentCheck,
+};
 
 use super::types::now_millis;
 use super::{

@@ -14,16 +14,23 @@
 //!   place (`Superseded`), so the personal data leaves the disk;
 //! - a prune appends `Pruned` with the pruned events' keys, then blanks their records.
 //!
-//! Opening replays the records in order. An interrupted blanking is finished at open, so
-//! the on-disk state and the replayed one always agree. A segment no event lives in any
+//! Opening replays the records in order (`replay`), logging its progress. An interrupted
+//! blanking is finished at open, so the on-disk state and the replayed one always agree. A segment no event lives in any
 //! more is retired: its keys go to sled, routing marks it holds for events elsewhere are
 //! written again, and the file is deleted.
 
-use super::journal::{Journal, JournalError, Location, Scanned};
-use super::keys::{scoped, token_value, Prefix};
+mod progress;
+mod record;
+mod replay;
+
+pub(super) use record::{decode, Record, TokenEntry};
+
+use super::journal::{Journal, Location};
+use super::keys::{scoped, Prefix};
 use crate::event::EventId;
 use crate::store::{Millis, StoreError, StoredEvent};
-use serde::{Deserialize, Serialize};
+use record::{encode, PrunedEvent};
+use replay::{index, replay};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
@@ -33,117 +40,6 @@ pub(super) const SEGMENT_SIZE: u64 = 64 * 1024 * 1024;
 
 /// Unrouted events kept in memory for the router, so routing reads nothing back.
 const CACHE_LIMIT: usize = 16_384;
-
-/// One journal record.
-#[derive(Serialize, Deserialize)]
-// Externally tagged: an internally tagged enum buffers its content, which `RawValue`
-// (the event's `data`, kept byte for byte) cannot pass through.
-#[serde(rename_all = "snake_case")]
-// A record lives only while it is encoded or replayed; boxing the event would add an
-// allocation per delivery for nothing.
-#[allow(clippy::large_enum_variant)]
-pub(super) enum Record {
-    /// An accepted event with the token it came with (none for events imported from an
-    /// older store, whose keys are in sled already). A later record of the same id
-    /// replaces it (a purge's tombstone).
-    Event {
-        /// The event.
-        event: StoredEvent,
-        /// Its token and content hash, for the token-reuse check.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        token: Option<TokenEntry>,
-    },
-    /// A token remembered on its own: a rerun's fresh token, or a settings-page test.
-    Token(TokenEntry),
-    /// Events routed (their jobs are durable in sled).
-    Routed {
-        /// The events' store order numbers.
-        seqs: Vec<u64>,
-    },
-    /// Events pruned by retention, with the keys that outlive them.
-    Pruned {
-        /// One entry per pruned event.
-        events: Vec<PrunedEvent>,
-    },
-    /// A record blanked in place: a later record replaced it, or it was pruned.
-    Superseded,
-}
-
-/// A remembered token.
-#[derive(Clone, Serialize, Deserialize)]
-pub(super) struct TokenEntry {
-    account: String,
-    token: String,
-    /// SHA-256 of the content it came with (all zeros: no content), in hex on disk.
-    #[serde(with = "hex::serde")]
-    hash: [u8; 32],
-    event_id: EventId,
-    received_at: Millis,
-}
-
-impl TokenEntry {
-    /// A token that came with `event_id`'s content.
-    pub(super) fn new(
-        account: &str,
-        token: &str,
-        hash: &[u8; 32],
-        event_id: &EventId,
-        received_at: Millis,
-    ) -> Self {
-        Self {
-            account: account.to_owned(),
-            token: token.to_owned(),
-            hash: *hash,
-            event_id: event_id.clone(),
-            received_at,
-        }
-    }
-
-    /// Its key and value (the layout of `keys`), in memory and in sled alike.
-    pub(super) fn entry(&self) -> (Vec<u8>, Vec<u8>) {
-        (self.key(), self.value())
-    }
-
-    /// Its key: `keys::scoped` under the token prefix.
-    pub(super) fn key(&self) -> Vec<u8> {
-        scoped(Prefix::TOKEN, &self.account, &self.token)
-    }
-
-    /// Its value: `keys::token_value`.
-    pub(super) fn value(&self) -> Vec<u8> {
-        token_value(self.received_at, &self.hash, &self.event_id)
-    }
-}
-
-/// What is kept of a pruned event: its dedupe key and token.
-#[derive(Serialize, Deserialize)]
-pub(super) struct PrunedEvent {
-    seq: u64,
-    account: String,
-    dedupe_key: String,
-    event_id: EventId,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    token: Option<TokenEntry>,
-}
-
-fn encode(record: &Record) -> Vec<u8> {
-    serde_json::to_vec(record).expect("journal records always serialize")
-}
-
-fn decode(bytes: &[u8]) -> Result<Record, StoreError> {
-    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt(format!("journal record: {e}")))
-}
-
-impl From<JournalError> for StoreError {
-    fn from(e: JournalError) -> Self {
-        match e {
-            JournalError::Io(e) => StoreError::Backend(format!("event journal: {e}")),
-            // A backend error: the store is opened again from disk, which is the truth.
-            JournalError::Failed => StoreError::Backend(format!("event journal: {e}")),
-            JournalError::Corrupt(why) => StoreError::Corrupt(format!("event journal: {why}")),
-        }
-    }
-}
 
 /// Where an event is and what memory knows of it.
 #[derive(Clone, Copy)]
@@ -232,30 +128,11 @@ pub(super) struct EventLog {
 impl EventLog {
     /// Opens the journal in `dir`, replays it, and finishes any blanking a crash cut off.
     pub(super) fn open(dir: &Path, segment_size: u64) -> Result<Self, StoreError> {
-        let mut state = State::default();
-        let mut blank = Vec::new();
-        let mut damaged = 0usize;
-        let journal = Journal::open(dir, segment_size, |scanned| {
-            match scanned {
-                Scanned::Record(location, bytes) => {
-                    replay(&mut state, &mut blank, location, &decode(&bytes)?);
-                }
-                Scanned::Damaged(location) => {
-                    // A blanking torn by a crash (its replacement came first), or a
-                    // damaged disk: either way the record cannot be read.
-                    damaged += 1;
-                    tracing::error!(
-                        segment = location.segment,
-                        offset = location.offset,
-                        "a journal record failed its checksum and was skipped"
-                    );
-                }
-            }
-            Ok::<(), StoreError>(())
-        })?;
-        if damaged > 0 {
-            tracing::warn!(damaged, "journal opened with unreadable records skipped");
-        }
+        let replay::Replayed {
+            journal,
+            state,
+            blank,
+        } = replay::open(dir, segment_size)?;
         let log = Self {
             journal,
             state: Mutex::new(state),
@@ -519,7 +396,8 @@ impl EventLog {
             .journal
             .segments()
             .into_iter()
-            .filter(|s| *s < active && !live.contains(s))
+            // A damaged segment stays for `store repair`, whatever it still holds.
+            .filter(|s| *s < active && !live.contains(s) && !self.journal.is_damaged(*s))
             .collect();
         for &segment in &retiring {
             let (keys, marks) = {
@@ -607,60 +485,5 @@ impl EventLog {
     #[cfg(test)]
     pub(super) fn disk_bytes(&self) -> u64 {
         self.journal.disk_bytes()
-    }
-}
-
-/// Indexes records just appended, exactly as [`replay`] will when they are read back at
-/// the next open. Only for records that owe no blanking (routing marks, new events).
-fn index(state: &mut State, appended: &[(Record, Location)]) {
-    let mut blank = Vec::new();
-    for (record, location) in appended {
-        replay(state, &mut blank, *location, record);
-    }
-    debug_assert!(blank.is_empty(), "indexed a record that owes a blanking");
-}
-
-/// Indexes one record: read back at open, or just appended. Records whose blanking is
-/// still owed (a purge's or a prune's old record) are added to `blank`.
-fn replay(state: &mut State, blank: &mut Vec<Location>, location: Location, record: &Record) {
-    match record {
-        Record::Event { event, token } => {
-            let routed_in = match state.events.get(&event.id) {
-                // A purge's tombstone: the record it replaces must be blank.
-                Some(old) => {
-                    blank.push(old.location);
-                    old.routed_in
-                }
-                None => None,
-            };
-            state.add_event(event, location, routed_in);
-            if let Some(token) = token {
-                state.add_token(token, location.segment);
-            }
-        }
-        Record::Token(token) => state.add_token(token, location.segment),
-        Record::Routed { seqs } => {
-            for &seq in seqs {
-                state.mark_routed(seq, location.segment);
-            }
-        }
-        Record::Pruned { events } => {
-            // Forget the events (their records still to blank), keep their keys, which
-            // now live in this record's segment.
-            for pruned in events {
-                if let Some(meta) = state.remove_event(pruned.seq) {
-                    blank.push(meta.location);
-                }
-                state.dedupe.insert(
-                    scoped(Prefix::DEDUPE, &pruned.account, &pruned.dedupe_key),
-                    (pruned.event_id.clone(), location.segment),
-                );
-                if let Some(token) = &pruned.token {
-                    let (key, value) = token.entry();
-                    state.tokens.insert(key, (value, location.segment));
-                }
-            }
-        }
-        Record::Superseded => {}
     }
 }

@@ -11,6 +11,9 @@ use crate::store::{EventFilter, IngestOutcome, NewEvent, Routing, Store, StoredE
 use std::path::Path;
 use std::time::Duration;
 
+mod damage;
+mod repair;
+
 /// Text only the event's data holds, to look for in the files.
 const SECRET: &str = "Jane-Q-Candidate-555-0100";
 
