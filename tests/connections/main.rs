@@ -2,8 +2,12 @@
 //! against the real app on port 0: bodies held unfinished cannot pin more memory than
 //! `max_pending_body_bytes` ([`body_budget`]), and once an answer closes a connection,
 //! nothing more sent on it is processed ([`close_means_close`]).
+//!
+//! Its own test binary: `body_budget` asserts exact values of the process-wide
+//! `lever_hooks_pending_body_bytes` gauge, which every other test's deliveries move.
+//! Shares `tests/it/helpers.rs` with `tests/it`.
 
-#[path = "../api/helpers.rs"]
+#[path = "../it/helpers.rs"]
 #[allow(dead_code)]
 mod helpers;
 
