@@ -5,6 +5,9 @@
 //! The run: a fake Lever on OAuth (rotating refresh tokens through a recording proxy),
 //! a second account on an API key, a provider that fails once, a background check, a
 //! hire, a forged delivery, and a delivery for an unknown account.
+//!
+//! Its own test binary: it installs the process-wide tracing subscriber, and would also
+//! capture (and judge) the logs of every other test in the same process.
 
 use actix_web::{web, HttpResponse};
 use lever_hooks::fake_lever::{self, FakeLeverOptions, Fixture};

@@ -3,8 +3,11 @@
 //!
 //! The Prometheus recorder is process-wide, so every metric assertion of this binary
 //! lives in the one test below.
+//!
+//! Its own test binary: it asserts exact counts of the process-wide recorder, which any
+//! other test in the same process would move. Shares `tests/it/helpers.rs` with `tests/it`.
 
-#[path = "api/helpers.rs"]
+#[path = "it/helpers.rs"]
 #[allow(dead_code)]
 mod helpers;
 

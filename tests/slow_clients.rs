@@ -1,8 +1,12 @@
 //! Slow, idle and flooding clients cannot crowd out Lever's deliveries: the real app on
 //! port 0 with short timeouts, held open and flooded over loopback while signed deliveries
 //! keep arriving. `cargo test --test slow_clients -- --nocapture` prints what was measured.
+//!
+//! Its own test binary: it raises the process-wide open-files limit (rlimit), opens
+//! hundreds of sockets and measures timings that other tests in the process would skew.
+//! Shares `tests/it/helpers.rs` with `tests/it`.
 
-#[path = "api/helpers.rs"]
+#[path = "it/helpers.rs"]
 #[allow(dead_code)]
 mod helpers;
 

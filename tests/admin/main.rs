@@ -2,8 +2,12 @@
 //! API behind it (events, one event's attempts, replay, dead letters and their retry,
 //! purge, OpenAPI), and clear JSON errors. Each runs on sled and on PostgreSQL (when
 //! `LEVER_HOOKS_TEST_DATABASE_URL` is set).
+//!
+//! Its own test binary: `auth` installs the process-wide tracing subscriber and asserts on
+//! exactly the sign-in failures logged and counted (process-wide metrics) in this process.
+//! Shares `tests/it/helpers.rs` with `tests/it`.
 
-#[path = "../api/helpers.rs"]
+#[path = "../it/helpers.rs"]
 #[allow(dead_code)]
 mod helpers;
 
