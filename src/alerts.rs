@@ -6,8 +6,8 @@
 //! are logged and that is all (best effort).
 
 use crate::config::AlertsConfig;
-use crate::dispatch::error_chain;
 use crate::document::EventDocument;
+use crate::error::error_chain;
 use crate::event::EventId;
 use crate::handler::{HandlerContext, HandlerRegistry, Outcome};
 use crate::store::{now_millis, Job, StoredEvent};

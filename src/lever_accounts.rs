@@ -144,12 +144,12 @@ struct StoredRefreshTokens(Arc<dyn Store>);
 
 #[async_trait]
 impl RefreshTokenStore for StoredRefreshTokens {
-    async fn load(&self, account: &str) -> Result<Option<String>, crate::handler::BoxError> {
+    async fn load(&self, account: &str) -> Result<Option<String>, crate::error::BoxError> {
         let record = self.0.record(&format!("oauth/{account}")).await?;
         Ok(record.and_then(|v| v.as_str().map(str::to_owned)))
     }
 
-    async fn save(&self, account: &str, value: &str) -> Result<(), crate::handler::BoxError> {
+    async fn save(&self, account: &str, value: &str) -> Result<(), crate::error::BoxError> {
         self.0
             .put_record(&format!("oauth/{account}"), value.into())
             .await?;

@@ -56,6 +56,7 @@ pub mod config;
 pub mod dispatch;
 pub mod document;
 pub mod envelope;
+pub mod error;
 pub mod event;
 pub mod fake_lever;
 pub mod handler;

@@ -2,8 +2,8 @@
 //! Webhooks way when a secret is set, and turns the response status into an [`Outcome`].
 
 use super::{async_trait, BoxError, Handler, HandlerContext, Outcome};
-use crate::dispatch::error_chain;
 use crate::document::EventDocument;
+use crate::error::error_chain;
 // actix-web (already a dependency) parses all three HTTP-date forms for `Retry-After`.
 use actix_web::http::header::HttpDate;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE, RETRY_AFTER};
