@@ -3,11 +3,12 @@
 
 mod admin;
 mod alerts;
-pub mod duration;
 mod env_vars;
 mod sections;
 mod server;
 
+/// The duration parser, kept at its old path for code written against it.
+pub use crate::duration;
 pub use admin::AdminConfig;
 pub use alerts::{AlertsConfig, RejectedBurstConfig};
 pub use sections::{

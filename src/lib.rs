@@ -55,6 +55,7 @@ pub mod cli;
 pub mod config;
 pub mod dispatch;
 pub mod document;
+pub mod duration;
 pub mod envelope;
 pub mod error;
 pub mod event;

@@ -53,7 +53,7 @@ pub struct HttpConfig {
     /// How long a request may take, response body included; default 30 s.
     #[serde(
         default = "default_timeout",
-        deserialize_with = "crate::config::duration::deserialize"
+        deserialize_with = "crate::duration::deserialize"
     )]
     pub timeout: Duration,
     /// Extra request headers (an `Authorization`, say). Values are treated as secrets:
