@@ -5,7 +5,10 @@
 //! cannot become a dead letter, and a failing alert never causes another alert. Failures
 //! are logged and that is all (best effort).
 
-use crate::config::AlertsConfig;
+mod settings;
+
+pub use settings::{AlertsConfig, RejectedBurstConfig};
+
 use crate::document::EventDocument;
 use crate::error::error_chain;
 use crate::event::EventId;

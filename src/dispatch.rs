@@ -2,9 +2,11 @@
 //! handler attempts), with per-opportunity order, backoff, dead letters and leases.
 
 pub mod backoff;
+mod settings;
+
+pub use settings::{DispatchConfig, RetryConfig};
 
 use crate::alerts::Alerts;
-use crate::config::{DispatchConfig, RetryConfig};
 use crate::document::EventDocument;
 /// Kept here for code written against `dispatch::error_chain`; it lives in [`crate::error`].
 pub use crate::error::error_chain;

@@ -2,12 +2,13 @@
 //! state) and one stage / archive-reason cache per account, shared by routing and by the
 //! Lever-aware handlers.
 
-use crate::config::{AccountConfig, Config, ReasonType};
+use crate::config::{AccountConfig, Config};
 use crate::lever::{
     ArchiveReasonType, ClientConfig, Credentials, Directory, LeverClient, LeverError, OAuthConfig,
     RateLimit, RefreshTokenStore,
 };
 use crate::lookup::{Lookup, LookupError};
+use crate::route::ReasonType;
 use crate::store::Store;
 use async_trait::async_trait;
 use std::collections::BTreeMap;
