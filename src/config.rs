@@ -16,6 +16,7 @@ pub use sections::{AccountConfig, OAuthSettings, RateLimitSettings, StorageConfi
 pub use server::{ServerConfig, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PENDING_BODY_BYTES};
 
 use crate::handler::HandlerConfig;
+use crate::lever_accounts::AccountApiSettings;
 use env_vars::join;
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
@@ -295,6 +296,14 @@ impl Config {
             let path = join("alerts", key);
             self.check_handler_named(handler, &path, plugins, written, problems);
         }
+    }
+
+    /// The Data API settings of every account with credentials, by account name.
+    pub fn data_api_settings(&self) -> BTreeMap<String, AccountApiSettings> {
+        self.accounts
+            .iter()
+            .filter_map(|(name, account)| Some((name.clone(), account.api_settings()?)))
+            .collect()
     }
 
     /// Reports at `path` when no handler (configured or registered in code) is called `name`.

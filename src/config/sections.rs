@@ -2,6 +2,8 @@
 
 use super::{duration, ConfigProblem};
 use crate::event::KNOWN_EVENTS;
+use crate::lever::{ClientConfig, Credentials, OAuthConfig, RateLimit};
+use crate::lever_accounts::AccountApiSettings;
 use crate::signature::SigningTokens;
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -217,6 +219,33 @@ impl AccountConfig {
                 "per_second and burst must be at least 1",
             ));
         }
+    }
+
+    /// The Data API settings of this account, or `None` without credentials.
+    pub fn api_settings(&self) -> Option<AccountApiSettings> {
+        let credentials = match (&self.api_key, &self.oauth) {
+            (Some(key), _) => Credentials::ApiKey(key.clone()),
+            (None, Some(oauth)) => Credentials::OAuth(OAuthConfig {
+                client_id: oauth.client_id.clone(),
+                client_secret: oauth.client_secret.clone(),
+                refresh_token: oauth.refresh_token.clone(),
+                token_url: oauth.token_url.clone(),
+            }),
+            (None, None) => return None,
+        };
+        let client = ClientConfig {
+            api_base: self.api_base.clone(),
+            rate: RateLimit {
+                per_second: self.api_rate_limit.per_second,
+                burst: self.api_rate_limit.burst,
+            },
+            ..ClientConfig::new(credentials)
+        };
+        Some(AccountApiSettings {
+            client,
+            cache_ttl: self.api_cache_ttl,
+            perform_as: self.perform_as.clone(),
+        })
     }
 
     /// True when the Data API can be called for this account.
