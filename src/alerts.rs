@@ -5,9 +5,12 @@
 //! cannot become a dead letter, and a failing alert never causes another alert. Failures
 //! are logged and that is all (best effort).
 
-use crate::config::AlertsConfig;
-use crate::dispatch::error_chain;
+mod settings;
+
+pub use settings::{AlertsConfig, RejectedBurstConfig};
+
 use crate::document::EventDocument;
+use crate::error::error_chain;
 use crate::event::EventId;
 use crate::handler::{HandlerContext, HandlerRegistry, Outcome};
 use crate::store::{now_millis, Job, StoredEvent};

@@ -6,6 +6,7 @@ use crate::alerts::Alerts;
 use crate::config::{AdminConfig, Config};
 use crate::dispatch::Dispatcher;
 use crate::handler::{HandlerRegistry, LeverDeps};
+use crate::lever::LeverError;
 use crate::lever_accounts::LeverAccounts;
 use crate::registered_tokens::RegisteredTokens;
 use crate::retention::Retention;
@@ -62,6 +63,15 @@ impl Stopper {
     }
 }
 
+impl LeverAccounts {
+    /// The Data API of every account in `config` that has credentials, as `serve` builds it;
+    /// rotated OAuth refresh tokens are kept in `store`. (Here rather than in
+    /// `lever_accounts`, which knows Data API settings but not the config file.)
+    pub fn from_config(config: &Config, store: Arc<dyn Store>) -> Result<Self, LeverError> {
+        Self::new(config.data_api_settings(), store)
+    }
+}
+
 impl App {
     /// Builds everything from `config`: on PostgreSQL when `[storage] url` is set (its
     /// migrations applied first), else on the sled store at `[storage] path`.
@@ -79,7 +89,7 @@ impl App {
         store: Arc<dyn Store>,
     ) -> Result<Self, AppError> {
         let accounts = Arc::new(
-            LeverAccounts::from_config(config, store.clone())
+            LeverAccounts::new(config.data_api_settings(), store.clone())
                 .map_err(|e| AppError::Handler(format!("Data API client: {e}")))?,
         );
         let lever = LeverDeps {

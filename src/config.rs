@@ -2,21 +2,21 @@
 //! every problem with its key path instead of stopping at the first.
 
 mod admin;
-mod alerts;
-pub mod duration;
 mod env_vars;
 mod sections;
 mod server;
 
+pub use crate::alerts::{AlertsConfig, RejectedBurstConfig};
+pub use crate::dispatch::{DispatchConfig, RetryConfig};
+/// The duration parser, kept at its old path for code written against it.
+pub use crate::duration;
+pub use crate::route::{ReasonType, RouteConfig};
 pub use admin::AdminConfig;
-pub use alerts::{AlertsConfig, RejectedBurstConfig};
-pub use sections::{
-    AccountConfig, DispatchConfig, OAuthSettings, RateLimitSettings, ReasonType, RetryConfig,
-    RouteConfig, StorageConfig,
-};
+pub use sections::{AccountConfig, OAuthSettings, RateLimitSettings, StorageConfig};
 pub use server::{ServerConfig, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PENDING_BODY_BYTES};
 
 use crate::handler::HandlerConfig;
+use crate::lever_accounts::AccountApiSettings;
 use env_vars::join;
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
@@ -255,11 +255,11 @@ impl Config {
             account.check(&path, problems);
         }
         self.server.check(&self.base_dir, problems);
-        self.dispatch.check(problems);
+        push_all("dispatch", self.dispatch.check(), problems);
         if let Some(admin) = &self.admin {
             admin.check(problems);
         }
-        self.retry.check(problems);
+        push_all("retry", self.retry.check(), problems);
         for (name, handler) in &self.handlers {
             if plugins.contains(name) {
                 problems.push(ConfigProblem::new(
@@ -273,12 +273,11 @@ impl Config {
                     "this handler reads and writes through Lever's Data API, but no account has credentials: set api_key (or oauth) in [lever]",
                 ));
             }
-            for (key, message) in handler.check(&self.base_dir) {
-                problems.push(ConfigProblem::new(
-                    join(&join("handlers", name), &key),
-                    message,
-                ));
-            }
+            push_all(
+                &join("handlers", name),
+                handler.check(&self.base_dir),
+                problems,
+            );
         }
         for (i, route) in self.routes.iter().enumerate() {
             let path = format!("routes[{i}]");
@@ -289,13 +288,22 @@ impl Config {
                 written,
                 problems,
             );
-            route.check(&path, problems);
+            push_all(&path, route.check(), problems);
         }
         self.storage.check(problems);
-        self.alerts.check(problems);
-        for (path, handler) in self.alerts.targets() {
-            self.check_handler_named(handler, path, plugins, written, problems);
+        push_all("alerts", self.alerts.check(), problems);
+        for (key, handler) in self.alerts.targets() {
+            let path = join("alerts", key);
+            self.check_handler_named(handler, &path, plugins, written, problems);
         }
+    }
+
+    /// The Data API settings of every account with credentials, by account name.
+    pub fn data_api_settings(&self) -> BTreeMap<String, AccountApiSettings> {
+        self.accounts
+            .iter()
+            .filter_map(|(name, account)| Some((name.clone(), account.api_settings()?)))
+            .collect()
     }
 
     /// Reports at `path` when no handler (configured or registered in code) is called `name`.
@@ -334,6 +342,15 @@ struct Written {
     account: bool,
     /// `[handlers.NAME]` sections that exist but could not be read.
     broken_handlers: Vec<String>,
+}
+
+/// Records a section's own problems, given as (key within it, message) pairs, under `path`.
+fn push_all(path: &str, found: Vec<(String, String)>, problems: &mut Vec<ConfigProblem>) {
+    problems.extend(
+        found
+            .into_iter()
+            .map(|(key, message)| ConfigProblem::new(join(path, &key), message)),
+    );
 }
 
 /// The 1-based line of byte `offset` in `text`.

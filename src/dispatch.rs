@@ -2,10 +2,14 @@
 //! handler attempts), with per-opportunity order, backoff, dead letters and leases.
 
 pub mod backoff;
+mod settings;
+
+pub use settings::{DispatchConfig, RetryConfig};
 
 use crate::alerts::Alerts;
-use crate::config::{DispatchConfig, RetryConfig};
 use crate::document::EventDocument;
+/// Kept here for code written against `dispatch::error_chain`; it lives in [`crate::error`].
+pub use crate::error::error_chain;
 use crate::event::LeverEvent;
 use crate::handler::{HandlerContext, HandlerRegistry, Outcome};
 use crate::log_safe::LogSafe;
@@ -467,16 +471,4 @@ impl Dispatcher {
             }
         }
     }
-}
-
-/// An error and its causes on one line: `outer: inner: root`.
-pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }

@@ -42,8 +42,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Any error a handler returns; it is recorded with the attempt and the job is retried.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+pub use crate::error::BoxError;
 
 /// What a handler says about one attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]

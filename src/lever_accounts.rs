@@ -2,16 +2,16 @@
 //! state) and one stage / archive-reason cache per account, shared by routing and by the
 //! Lever-aware handlers.
 
-use crate::config::{AccountConfig, Config, ReasonType};
 use crate::lever::{
-    ArchiveReasonType, ClientConfig, Credentials, Directory, LeverClient, LeverError, OAuthConfig,
-    RateLimit, RefreshTokenStore,
+    ArchiveReasonType, ClientConfig, Directory, LeverClient, LeverError, RefreshTokenStore,
 };
 use crate::lookup::{Lookup, LookupError};
+use crate::route::ReasonType;
 use crate::store::Store;
 use async_trait::async_trait;
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// One account's Data API.
 #[derive(Clone, Debug)]
@@ -24,6 +24,18 @@ pub struct AccountApi {
     pub perform_as: Option<String>,
 }
 
+/// What one account's Data API is built from (`app` hands these over, read from the
+/// account's config section).
+#[derive(Clone, Debug)]
+pub struct AccountApiSettings {
+    /// The client: base URL, credentials, rate limit and retries.
+    pub client: ClientConfig,
+    /// How long stage and archive reason lists are cached before being read again.
+    pub cache_ttl: Duration,
+    /// The Lever user writes are recorded as, when configured.
+    pub perform_as: Option<String>,
+}
+
 /// The accounts that have Data API credentials, by account name.
 #[derive(Clone, Debug, Default)]
 pub struct LeverAccounts {
@@ -31,48 +43,24 @@ pub struct LeverAccounts {
 }
 
 impl LeverAccounts {
-    /// Builds a client for every account with `api_key` or `oauth`; rotated OAuth refresh
-    /// tokens are kept in `store`.
-    pub fn from_config(config: &Config, store: Arc<dyn Store>) -> Result<Self, LeverError> {
+    /// Builds a client for every account in `settings` (the accounts with Data API
+    /// credentials, by name); rotated OAuth refresh tokens are kept in `store`.
+    pub fn new(
+        settings: BTreeMap<String, AccountApiSettings>,
+        store: Arc<dyn Store>,
+    ) -> Result<Self, LeverError> {
         let tokens: Arc<dyn RefreshTokenStore> = Arc::new(StoredRefreshTokens(store));
         let mut accounts = BTreeMap::new();
-        for (name, account) in &config.accounts {
-            if let Some(api) = Self::account(name, account, tokens.clone())? {
-                accounts.insert(name.clone(), api);
-            }
+        for (name, account) in settings {
+            let client = LeverClient::new(&name, account.client, tokens.clone())?;
+            let api = AccountApi {
+                directory: Directory::new(client.clone(), account.cache_ttl),
+                client,
+                perform_as: account.perform_as,
+            };
+            accounts.insert(name, api);
         }
         Ok(Self { accounts })
-    }
-
-    fn account(
-        name: &str,
-        account: &AccountConfig,
-        tokens: Arc<dyn RefreshTokenStore>,
-    ) -> Result<Option<AccountApi>, LeverError> {
-        let credentials = match (&account.api_key, &account.oauth) {
-            (Some(key), _) => Credentials::ApiKey(key.clone()),
-            (None, Some(oauth)) => Credentials::OAuth(OAuthConfig {
-                client_id: oauth.client_id.clone(),
-                client_secret: oauth.client_secret.clone(),
-                refresh_token: oauth.refresh_token.clone(),
-                token_url: oauth.token_url.clone(),
-            }),
-            (None, None) => return Ok(None),
-        };
-        let client_config = ClientConfig {
-            api_base: account.api_base.clone(),
-            rate: RateLimit {
-                per_second: account.api_rate_limit.per_second,
-                burst: account.api_rate_limit.burst,
-            },
-            ..ClientConfig::new(credentials)
-        };
-        let client = LeverClient::new(name, client_config, tokens)?;
-        Ok(Some(AccountApi {
-            directory: Directory::new(client.clone(), account.api_cache_ttl),
-            client,
-            perform_as: account.perform_as.clone(),
-        }))
     }
 
     /// The accounts from already built clients (tests, plugins).
@@ -144,12 +132,12 @@ struct StoredRefreshTokens(Arc<dyn Store>);
 
 #[async_trait]
 impl RefreshTokenStore for StoredRefreshTokens {
-    async fn load(&self, account: &str) -> Result<Option<String>, crate::handler::BoxError> {
+    async fn load(&self, account: &str) -> Result<Option<String>, crate::error::BoxError> {
         let record = self.0.record(&format!("oauth/{account}")).await?;
         Ok(record.and_then(|v| v.as_str().map(str::to_owned)))
     }
 
-    async fn save(&self, account: &str, value: &str) -> Result<(), crate::handler::BoxError> {
+    async fn save(&self, account: &str, value: &str) -> Result<(), crate::error::BoxError> {
         self.0
             .put_record(&format!("oauth/{account}"), value.into())
             .await?;

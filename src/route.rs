@@ -6,8 +6,10 @@
 //! Names and reason types are not in the payload; the dispatcher looks them up through
 //! the Data API and hands them in as [`Facts`], so this module stays pure.
 
-pub use crate::config::ReasonType;
-use crate::config::RouteConfig;
+mod settings;
+
+pub use settings::{ReasonType, RouteConfig};
+
 use crate::event::LeverEvent;
 use crate::store::StoredEvent;
 

@@ -52,7 +52,7 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 1_000)]
     pub rate: u64,
     /// How long the paced run lasts.
-    #[arg(long, default_value = "10s", value_parser = crate::config::duration::parse)]
+    #[arg(long, default_value = "10s", value_parser = crate::duration::parse)]
     pub duration: Duration,
     /// HTTP worker threads of both servers (default: one per core).
     #[arg(long)]

@@ -106,7 +106,7 @@ async fn open(target: &Target) -> anyhow::Result<(Arc<dyn Store>, LeverClient)> 
             .context("opening the PostgreSQL store")?,
         None => Arc::new(open_store(&config.storage.path).await?),
     };
-    let accounts = LeverAccounts::from_config(&config, store.clone())?;
+    let accounts = LeverAccounts::new(config.data_api_settings(), store.clone())?;
     let client = accounts
         .get(&target.account)
         .map(|api| api.client.clone())

@@ -2,7 +2,8 @@
 
 use super::{duration, ConfigProblem};
 use crate::event::KNOWN_EVENTS;
-use crate::route::{MEANINGS, MEANING_ARCHIVED};
+use crate::lever::{ClientConfig, Credentials, OAuthConfig, RateLimit};
+use crate::lever_accounts::AccountApiSettings;
 use crate::signature::SigningTokens;
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -220,6 +221,33 @@ impl AccountConfig {
         }
     }
 
+    /// The Data API settings of this account, or `None` without credentials.
+    pub fn api_settings(&self) -> Option<AccountApiSettings> {
+        let credentials = match (&self.api_key, &self.oauth) {
+            (Some(key), _) => Credentials::ApiKey(key.clone()),
+            (None, Some(oauth)) => Credentials::OAuth(OAuthConfig {
+                client_id: oauth.client_id.clone(),
+                client_secret: oauth.client_secret.clone(),
+                refresh_token: oauth.refresh_token.clone(),
+                token_url: oauth.token_url.clone(),
+            }),
+            (None, None) => return None,
+        };
+        let client = ClientConfig {
+            api_base: self.api_base.clone(),
+            rate: RateLimit {
+                per_second: self.api_rate_limit.per_second,
+                burst: self.api_rate_limit.burst,
+            },
+            ..ClientConfig::new(credentials)
+        };
+        Some(AccountApiSettings {
+            client,
+            cache_ttl: self.api_cache_ttl,
+            perform_as: self.perform_as.clone(),
+        })
+    }
+
     /// True when the Data API can be called for this account.
     pub fn has_api(&self) -> bool {
         self.api_key.is_some() || self.oauth.is_some()
@@ -259,154 +287,4 @@ fn signing_tokens<'de, D: serde::Deserializer<'de>>(
         tokens.insert(event, list);
     }
     Ok(SigningTokens::new(tokens))
-}
-
-/// `[dispatch]`: how jobs are run.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct DispatchConfig {
-    /// Jobs run at once, across all opportunities.
-    pub workers: usize,
-    /// How long a claimed job is reserved before another worker may take it over.
-    #[serde(deserialize_with = "duration::deserialize")]
-    pub lease: Duration,
-}
-
-impl Default for DispatchConfig {
-    fn default() -> Self {
-        Self {
-            workers: 8,
-            lease: Duration::from_secs(600),
-        }
-    }
-}
-
-impl DispatchConfig {
-    pub(super) fn check(&self, problems: &mut Vec<ConfigProblem>) {
-        if self.workers == 0 {
-            problems.push(ConfigProblem::new("dispatch.workers", "must be at least 1"));
-        }
-        if self.lease < Duration::from_secs(1) {
-            problems.push(ConfigProblem::new("dispatch.lease", "must be at least 1s"));
-        }
-    }
-}
-
-/// `[retry]`: exponential backoff with full jitter.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct RetryConfig {
-    /// Attempts before a job becomes a dead letter.
-    pub max_attempts: u32,
-    /// The first retry's upper bound; doubles each attempt.
-    #[serde(deserialize_with = "duration::deserialize")]
-    pub initial_backoff: Duration,
-    /// The cap on any one wait.
-    #[serde(deserialize_with = "duration::deserialize")]
-    pub max_backoff: Duration,
-}
-
-impl Default for RetryConfig {
-    fn default() -> Self {
-        Self {
-            max_attempts: 10,
-            initial_backoff: Duration::from_secs(1),
-            max_backoff: Duration::from_secs(3_600),
-        }
-    }
-}
-
-impl RetryConfig {
-    pub(super) fn check(&self, problems: &mut Vec<ConfigProblem>) {
-        if self.max_attempts == 0 {
-            problems.push(ConfigProblem::new(
-                "retry.max_attempts",
-                "must be at least 1",
-            ));
-        }
-        if self.initial_backoff > self.max_backoff {
-            problems.push(ConfigProblem::new(
-                "retry.initial_backoff",
-                "is larger than retry.max_backoff",
-            ));
-        }
-    }
-}
-
-/// `[[routes]]`: which events go to which handler.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RouteConfig {
-    /// Lever event names, the meanings `hired`, `archived` and `unarchived`, or `*` for all.
-    pub events: Vec<String>,
-    /// Only stage changes into this stage: its name (resolved per account through the
-    /// Data API) or its id.
-    #[serde(default)]
-    pub to_stage: Option<String>,
-    /// Only stage changes out of this stage (name or id).
-    #[serde(default)]
-    pub from_stage: Option<String>,
-    /// With `events = ["archived"]`: only archives whose reason is of this type.
-    #[serde(default)]
-    pub reason_type: Option<ReasonType>,
-    /// The handler that gets a job for each matching event.
-    pub handler: String,
-}
-
-/// The type of an archive reason, as Lever classifies it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ReasonType {
-    /// The opportunity was hired.
-    Hired,
-    /// Any other archive: rejected, withdrew, ….
-    NonHired,
-}
-
-impl RouteConfig {
-    pub(super) fn check(&self, path: &str, problems: &mut Vec<ConfigProblem>) {
-        if self.events.is_empty() {
-            problems.push(ConfigProblem::new(
-                format!("{path}.events"),
-                "list at least one event name, or \"*\"",
-            ));
-        }
-        for (i, event) in self.events.iter().enumerate() {
-            let plausible = event == "*"
-                || (!event.is_empty() && event.bytes().all(|b| b.is_ascii_alphanumeric()));
-            if !plausible {
-                problems.push(ConfigProblem::new(
-                    format!("{path}.events[{i}]"),
-                    format!("`{event}` is not an event name"),
-                ));
-            }
-        }
-        let stage_filter = self.to_stage.is_some() || self.from_stage.is_some();
-        let only_stage_changes = self.events.iter().all(|e| e == "candidateStageChange");
-        if stage_filter && !only_stage_changes {
-            let key = if self.to_stage.is_some() {
-                "to_stage"
-            } else {
-                "from_stage"
-            };
-            problems.push(ConfigProblem::new(
-                format!("{path}.{key}"),
-                "stage filters only apply to candidateStageChange; set events = [\"candidateStageChange\"]",
-            ));
-        }
-        if self.reason_type.is_some() && !self.events.iter().all(|e| e == MEANING_ARCHIVED) {
-            problems.push(ConfigProblem::new(
-                format!("{path}.reason_type"),
-                "reason_type only applies to events = [\"archived\"] (for hires, events = [\"hired\"] also covers candidateHired)",
-            ));
-        }
-    }
-
-    /// Event names in this route that are not among Lever's documented ten (kept, but worth a warning).
-    pub fn unfamiliar_events(&self) -> impl Iterator<Item = &str> {
-        self.events
-            .iter()
-            .map(String::as_str)
-            .filter(|e| *e != "*" && !KNOWN_EVENTS.contains(e) && !MEANINGS.contains(e))
-    }
 }

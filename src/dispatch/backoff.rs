@@ -1,6 +1,6 @@
 //! Exponential backoff with full jitter (pure but for the random draw).
 
-use crate::config::RetryConfig;
+use super::RetryConfig;
 use rand::Rng;
 use std::time::Duration;
 

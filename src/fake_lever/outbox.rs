@@ -4,6 +4,7 @@
 
 use super::account::{ArchiveMove, StageMove, Webhook};
 use super::fixture::Opportunity;
+use crate::error::error_chain;
 use crate::sample::{random_token, signed_body};
 use crate::store::now_millis;
 use serde::Serialize;
@@ -243,16 +244,4 @@ async fn deliver(
             _ => return,
         }
     }
-}
-
-/// An error and its causes on one line (reqwest's own message hides "connection refused").
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }

@@ -35,7 +35,7 @@ pub struct AssessmentConfig {
     /// How long an invite counts for the same person; default 180 days.
     #[serde(
         default = "default_reuse_window",
-        deserialize_with = "crate::config::duration::deserialize"
+        deserialize_with = "crate::duration::deserialize"
     )]
     pub reuse_window: Duration,
     /// Tag added to the opportunity once invited.

@@ -44,7 +44,7 @@ pub struct CommandConfig {
     /// How long one run may take before it is killed and retried; default 30 s.
     #[serde(
         default = "default_timeout",
-        deserialize_with = "crate::config::duration::deserialize"
+        deserialize_with = "crate::duration::deserialize"
     )]
     pub timeout: Duration,
     /// Extra environment variables, on top of lever-hooks' own environment (which the

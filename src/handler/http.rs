@@ -2,8 +2,8 @@
 //! Webhooks way when a secret is set, and turns the response status into an [`Outcome`].
 
 use super::{async_trait, BoxError, Handler, HandlerContext, Outcome};
-use crate::dispatch::error_chain;
 use crate::document::EventDocument;
+use crate::error::error_chain;
 // actix-web (already a dependency) parses all three HTTP-date forms for `Retry-After`.
 use actix_web::http::header::HttpDate;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE, RETRY_AFTER};
@@ -53,7 +53,7 @@ pub struct HttpConfig {
     /// How long a request may take, response body included; default 30 s.
     #[serde(
         default = "default_timeout",
-        deserialize_with = "crate::config::duration::deserialize"
+        deserialize_with = "crate::duration::deserialize"
     )]
     pub timeout: Duration,
     /// Extra request headers (an `Authorization`, say). Values are treated as secrets:

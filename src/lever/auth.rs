@@ -6,7 +6,8 @@ mod oauth;
 
 use super::client::Credentials;
 use super::LeverError;
-use crate::handler::{async_trait, BoxError};
+use crate::error::BoxError;
+use async_trait::async_trait;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use reqwest::header::HeaderValue;

@@ -2,7 +2,7 @@
 //! request → classify the answer → retry with backoff (or refresh the token once on 401).
 
 use super::{LeverClient, LeverError};
-use crate::dispatch::error_chain;
+use crate::error::error_chain;
 use crate::metrics::LEVER_API_CALLS;
 use rand::Rng;
 use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, RETRY_AFTER};

@@ -2,7 +2,7 @@
 //! refresh at a time), and the rotating refresh token persisted before it is relied on.
 
 use super::{AuthHeader, RefreshTokenStore};
-use crate::dispatch::error_chain;
+use crate::error::error_chain;
 use crate::lever::client::OAuthConfig;
 use crate::lever::models::de;
 use crate::lever::LeverError;

@@ -2,8 +2,9 @@
 //! refresh token works once, and the access token is only good until the next refresh.
 
 use super::mock::{test_config, Mock, Reply};
-use crate::handler::{async_trait, BoxError};
+use crate::error::BoxError;
 use crate::lever::{Credentials, LeverClient, LeverError, OAuthConfig, RefreshTokenStore};
+use async_trait::async_trait;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;

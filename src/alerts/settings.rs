@@ -1,6 +1,7 @@
 //! `[alerts]`: which handler hears about dead letters and bursts of rejected deliveries.
+//! `config` reads it from the file; it checks itself.
 
-use super::{duration, ConfigProblem};
+use crate::duration;
 use serde::Deserialize;
 use std::time::Duration;
 
@@ -38,26 +39,29 @@ fn default_window() -> Duration {
 }
 
 impl AlertsConfig {
-    /// The alert targets with their key paths, for the "handler exists" check.
-    pub(super) fn targets(&self) -> Vec<(&'static str, &str)> {
+    /// The alert targets with their keys within `[alerts]`, for the "handler exists" check.
+    pub fn targets(&self) -> Vec<(&'static str, &str)> {
         let mut targets = Vec::new();
         if let Some(name) = &self.on_dead_letter {
-            targets.push(("alerts.on_dead_letter", name.as_str()));
+            targets.push(("on_dead_letter", name.as_str()));
         }
         if let Some(burst) = &self.on_rejected_burst {
-            targets.push(("alerts.on_rejected_burst.handler", burst.handler.as_str()));
+            targets.push(("on_rejected_burst.handler", burst.handler.as_str()));
         }
         targets
     }
 
-    pub(super) fn check(&self, problems: &mut Vec<ConfigProblem>) {
+    /// What is wrong with these settings, as (key within `[alerts]`, message) pairs.
+    pub fn check(&self) -> Vec<(String, String)> {
+        let mut problems = Vec::new();
         if let Some(burst) = &self.on_rejected_burst {
             if burst.window < Duration::from_secs(1) {
-                problems.push(ConfigProblem::new(
-                    "alerts.on_rejected_burst.window",
-                    "must be at least 1s",
+                problems.push((
+                    "on_rejected_burst.window".to_owned(),
+                    "must be at least 1s".to_owned(),
                 ));
             }
         }
+        problems
     }
 }

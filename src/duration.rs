@@ -1,4 +1,5 @@
-//! Human durations in config (`"250ms"`, `"30s"`, `"15d"`), read with `humantime`.
+//! Human durations in config (`"250ms"`, `"30s"`, `"15d"`), read with `humantime`. A leaf:
+//! every component's settings use it without importing `config`.
 
 use serde::{Deserialize, Deserializer};
 use std::time::Duration;

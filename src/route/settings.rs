@@ -1,0 +1,87 @@
+//! `[[routes]]` as written in the config file, with the archive [`ReasonType`] a route may
+//! filter on. `config` reads them from the file; each route checks itself.
+
+use super::{MEANINGS, MEANING_ARCHIVED};
+use crate::event::KNOWN_EVENTS;
+use serde::Deserialize;
+
+/// `[[routes]]`: which events go to which handler.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteConfig {
+    /// Lever event names, the meanings `hired`, `archived` and `unarchived`, or `*` for all.
+    pub events: Vec<String>,
+    /// Only stage changes into this stage: its name (resolved per account through the
+    /// Data API) or its id.
+    #[serde(default)]
+    pub to_stage: Option<String>,
+    /// Only stage changes out of this stage (name or id).
+    #[serde(default)]
+    pub from_stage: Option<String>,
+    /// With `events = ["archived"]`: only archives whose reason is of this type.
+    #[serde(default)]
+    pub reason_type: Option<ReasonType>,
+    /// The handler that gets a job for each matching event.
+    pub handler: String,
+}
+
+/// The type of an archive reason, as Lever classifies it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReasonType {
+    /// The opportunity was hired.
+    Hired,
+    /// Any other archive: rejected, withdrew, ….
+    NonHired,
+}
+
+impl RouteConfig {
+    /// What is wrong with this route, as (key within the route, message) pairs.
+    pub fn check(&self) -> Vec<(String, String)> {
+        let mut problems = Vec::new();
+        if self.events.is_empty() {
+            problems.push((
+                "events".to_owned(),
+                "list at least one event name, or \"*\"".to_owned(),
+            ));
+        }
+        for (i, event) in self.events.iter().enumerate() {
+            let plausible = event == "*"
+                || (!event.is_empty() && event.bytes().all(|b| b.is_ascii_alphanumeric()));
+            if !plausible {
+                problems.push((
+                    format!("events[{i}]"),
+                    format!("`{event}` is not an event name"),
+                ));
+            }
+        }
+        let stage_filter = self.to_stage.is_some() || self.from_stage.is_some();
+        let only_stage_changes = self.events.iter().all(|e| e == "candidateStageChange");
+        if stage_filter && !only_stage_changes {
+            let key = if self.to_stage.is_some() {
+                "to_stage"
+            } else {
+                "from_stage"
+            };
+            problems.push((
+                key.to_owned(),
+                "stage filters only apply to candidateStageChange; set events = [\"candidateStageChange\"]".to_owned(),
+            ));
+        }
+        if self.reason_type.is_some() && !self.events.iter().all(|e| e == MEANING_ARCHIVED) {
+            problems.push((
+                "reason_type".to_owned(),
+                "reason_type only applies to events = [\"archived\"] (for hires, events = [\"hired\"] also covers candidateHired)".to_owned(),
+            ));
+        }
+        problems
+    }
+
+    /// Event names in this route that are not among Lever's documented ten (kept, but worth a warning).
+    pub fn unfamiliar_events(&self) -> impl Iterator<Item = &str> {
+        self.events
+            .iter()
+            .map(String::as_str)
+            .filter(|e| *e != "*" && !KNOWN_EVENTS.contains(e) && !MEANINGS.contains(e))
+    }
+}
