@@ -1,7 +1,7 @@
 //! Durable storage: the [`Store`] trait every backend implements, and the records it keeps
 //! (events, jobs with their attempts, dedupe keys and remembered tokens).
 //!
-//! The contract, which `tests/store_contract.rs` checks against every backend:
+//! The contract, which `tests/it/store_contract.rs` checks against every backend:
 //! - [`Store::ingest`] returns only after the event is durable, and decides dedupe and
 //!   token reuse atomically with the write;
 //! - routing ([`Store::route`]) creates one job per (event, handler), idempotently;
