@@ -3,8 +3,8 @@
 //! window (someone who applies to two jobs is not tested twice).
 
 use super::lever_common::{
-    candidate_block, date_of, posting_block, read_opportunity, read_posting, settle, store_failure,
-    writer, LeverDeps,
+    candidate_block, date_of, posting_block, read_opportunity, read_posting, settle,
+    stale_stage_reason, store_failure, writer, LeverDeps,
 };
 use super::provider::{answer_id, Provider, ProviderConfig};
 use super::{async_trait, BoxError, Handler, HandlerContext, Outcome};
@@ -99,9 +99,11 @@ impl AssessmentHandler {
         let store = &*self.deps.store;
         let opportunity_id = change.opportunity_id.as_str();
         let opportunity = read_opportunity(&api.client, opportunity_id).await?;
-        let current = opportunity.stage.as_ref().map(|s| s.id.as_str());
-        if opportunity.archived.is_some() || current != Some(change.to_stage.as_str()) {
-            info!(event_id = %doc.id, opportunity = opportunity_id, stage = ?current, "stale trigger: the opportunity is no longer in the assessment stage; nobody invited");
+        if let Some(reason) =
+            stale_stage_reason(&opportunity, change.to_stage.as_str(), "assessment")
+        {
+            let stage = opportunity.stage.as_ref().map(|s| s.id.as_str());
+            info!(event_id = %doc.id, opportunity = opportunity_id, stage = ?stage, "stale trigger: {reason}; nobody invited");
             return Ok(Outcome::Done);
         }
         if let Some(tag) = &self.config.required_tag {

@@ -3,7 +3,7 @@
 
 use super::lever_common::{
     candidate_block, lever_failure, posting_block, read_opportunity, read_posting, settle,
-    store_failure, writer, LeverDeps,
+    stale_stage_reason, store_failure, writer, LeverDeps,
 };
 use super::provider::{answer_id, Provider, ProviderConfig};
 use super::{async_trait, BoxError, Handler, HandlerContext, Outcome};
@@ -108,9 +108,11 @@ impl BackgroundCheckHandler {
             .is_some_and(|r| r["idempotencyKey"] == doc.idempotency_key.as_str());
         let opportunity = read_opportunity(&api.client, opportunity_id).await?;
         if !resuming {
-            let current = opportunity.stage.as_ref().map(|s| s.id.as_str());
-            if opportunity.archived.is_some() || current != Some(change.to_stage.as_str()) {
-                info!(event_id = %doc.id, opportunity = opportunity_id, stage = ?current, archived = opportunity.archived.is_some(), "stale trigger: the opportunity is no longer in the check stage; nothing requested");
+            if let Some(reason) =
+                stale_stage_reason(&opportunity, change.to_stage.as_str(), "check")
+            {
+                let stage = opportunity.stage.as_ref().map(|s| s.id.as_str());
+                info!(event_id = %doc.id, opportunity = opportunity_id, stage = ?stage, "stale trigger: {reason}; nothing requested");
                 return Ok(Outcome::Done);
             }
         }

@@ -65,6 +65,21 @@ pub async fn read_opportunity(client: &LeverClient, id: &str) -> Result<Opportun
         .map_err(|e| lever_failure("reading the opportunity", e))
 }
 
+/// Why a stage-change trigger is stale: the opportunity was archived, or has left
+/// `to_stage` (named `stage_label` in the message); `None` while the trigger still holds.
+pub fn stale_stage_reason(
+    opportunity: &Opportunity,
+    to_stage: &str,
+    stage_label: &str,
+) -> Option<String> {
+    if opportunity.archived.is_some() {
+        return Some("the opportunity is archived".to_owned());
+    }
+    let current = opportunity.stage.as_ref().map(|s| s.id.as_str());
+    (current != Some(to_stage))
+        .then(|| format!("the opportunity is no longer in the {stage_label} stage"))
+}
+
 /// The `candidate` block: who the provider deals with.
 pub fn candidate_block(opportunity: &Opportunity) -> Value {
     json!({
@@ -138,6 +153,38 @@ pub fn settle(result: Result<Outcome, Outcome>) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn opportunity(stage: &str, archived: bool) -> Opportunity {
+        serde_json::from_value(json!({
+            "id": "opp-1",
+            "stage": stage,
+            "archived": archived.then(|| json!({"archivedAt": 1, "reason": "r-1"})),
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn an_archived_opportunity_is_stale_because_it_is_archived() {
+        let archived = opportunity("assessment", true);
+        assert_eq!(
+            stale_stage_reason(&archived, "assessment", "assessment").as_deref(),
+            Some("the opportunity is archived")
+        );
+    }
+
+    #[test]
+    fn an_opportunity_in_another_stage_is_stale_because_it_moved() {
+        let moved = opportunity("phone-screen", false);
+        assert_eq!(
+            stale_stage_reason(&moved, "assessment", "assessment").as_deref(),
+            Some("the opportunity is no longer in the assessment stage")
+        );
+        let still_there = opportunity("assessment", false);
+        assert_eq!(
+            stale_stage_reason(&still_there, "assessment", "assessment"),
+            None
+        );
+    }
 
     #[test]
     fn dates_are_utc_days() {
