@@ -1,7 +1,8 @@
 //! `lever-hooks store check` and `store repair`, with the real binary: check refuses a
 //! store that a running `serve` holds, exits 0 on a clean store and 1 on a damaged one
 //! (naming the damaged range); repair moves the damage aside to the file it names and the
-//! store is clean again; and the next `serve` logs how many events it indexed.
+//! store is clean again; the next `serve` logs how many events it indexed; and a second
+//! `serve` on a store in use says another lever-hooks holds it.
 
 use crate::spawned;
 
@@ -164,5 +165,38 @@ async fn store_check_exits_0_when_clean_and_1_on_damage_and_repair_moves_it_asid
     assert!(
         line.contains(&format!("{} events indexed in", DELIVERIES - 1)),
         "{line}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_serve_on_the_same_store_says_another_lever_hooks_holds_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let config = write_config(dir.path(), port);
+    let mut first = spawned::start(&config);
+    wait_listening(port).await;
+
+    // The same storage.path, another port: only the store stands in the way.
+    let second_dir = dir.path().join("second");
+    std::fs::create_dir(&second_dir).unwrap();
+    let second_config = second_dir.join("lever-hooks.toml");
+    let same_store = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace(&port.to_string(), &free_port().to_string());
+    std::fs::write(&second_config, same_store).unwrap();
+    let second = Command::new(env!("CARGO_BIN_EXE_lever-hooks"))
+        .args(["serve", "--config"])
+        .arg(&second_config)
+        .output()
+        .expect("the binary runs");
+    first.kill().unwrap();
+    first.wait().unwrap();
+
+    let stderr = text(&second.stderr);
+    assert!(!second.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("another running lever-hooks holds its lock")
+            && stderr.contains("storage.path"),
+        "{stderr}"
     );
 }

@@ -21,7 +21,7 @@ pub enum MaintenanceError {
     #[error("no store at {}: it holds no sled database (check [storage] path)", .0.display())]
     NoStore(PathBuf),
     /// A running lever-hooks has the store open.
-    #[error("the store at {} is in use: a running lever-hooks holds its lock; stop it first", .0.display())]
+    #[error("the store at {} (storage.path) is in use: another running lever-hooks holds its lock; stop it first", .0.display())]
     InUse(PathBuf),
     /// Reading or writing the store failed.
     #[error(transparent)]
@@ -141,12 +141,25 @@ fn lock(path: &Path) -> Result<sled::Db, MaintenanceError> {
         .flush_every_ms(None)
         .open()
         .map_err(|e| match e {
-            // sled says so only in its message: "could not acquire lock on …".
-            sled::Error::Io(io) if io.to_string().contains("could not acquire lock") => {
-                MaintenanceError::InUse(path.to_path_buf())
-            }
+            e if is_locked(&e) => MaintenanceError::InUse(path.to_path_buf()),
             other => StoreError::Backend(other.to_string()).into(),
         })
+}
+
+/// Whether sled failed to open because another process holds its lock on the folder.
+fn is_locked(e: &sled::Error) -> bool {
+    // sled says so only in its message: "could not acquire lock on …".
+    matches!(e, sled::Error::Io(io) if io.to_string().contains("could not acquire lock"))
+}
+
+/// The error of a failed open of the store at `path` by `serve`: says when another
+/// lever-hooks holds it, rather than sled's raw lock error.
+pub(super) fn open_failure(path: &Path, e: sled::Error) -> StoreError {
+    if is_locked(&e) {
+        StoreError::Backend(MaintenanceError::InUse(path.to_path_buf()).to_string())
+    } else {
+        super::backend(e)
+    }
 }
 
 /// Counts the events in each segment's records.

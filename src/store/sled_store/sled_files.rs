@@ -87,7 +87,7 @@ pub(super) fn open(path: &Path) -> Result<sled::Db, StoreError> {
         // and a timed flush competing with them only added latency spikes.
         .flush_every_ms(None)
         .open()
-        .map_err(super::backend)
+        .map_err(|e| super::maintenance::open_failure(path, e))
 }
 
 /// Why sled could not use the snapshot `name` holding `contents`; `None` when it is not a
