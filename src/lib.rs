@@ -12,7 +12,7 @@
 //! - [`event`] decodes `data` into typed [`LeverEvent`]s;
 //! - [`route`] matches events to handlers from `[[routes]]` (pure), with stage names and
 //!   archive reason types from [`lookup`];
-//! - [`dispatch`] runs jobs: per-opportunity order, retries with backoff, dead letters;
+//! - [`dispatch`] runs jobs: per-opportunity order, retries with [`backoff`], dead letters;
 //! - [`handler`] is the plugin API, the built-in `command` and `http` handlers, and the
 //!   Lever-aware `background-check`, `assessment` and `hris` handlers;
 //! - [`lever`] is the Data API client; [`lever_accounts`] holds one per account;
@@ -57,6 +57,7 @@
 pub mod admin;
 pub mod alerts;
 pub mod app;
+pub mod backoff;
 pub mod cli;
 pub mod config;
 pub mod dispatch;
