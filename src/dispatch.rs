@@ -1,13 +1,15 @@
 //! Running jobs: the router task (stored events → jobs) and the worker pool (jobs →
 //! handler attempts), with per-opportunity order, backoff, dead letters and leases.
 
+mod after_attempt;
 pub mod backoff;
 mod settings;
 
+pub use after_attempt::{after_attempt, AfterAttempt};
 pub use settings::{DispatchConfig, RetryConfig};
 
 use crate::alerts::Alerts;
-use crate::document::EventDocument;
+use crate::attempt::{invoke, job_document};
 /// Kept here for code written against `dispatch::error_chain`; it lives in [`crate::error`].
 pub use crate::error::error_chain;
 use crate::event::LeverEvent;
@@ -21,8 +23,6 @@ use crate::store::{
     Attempt, AttemptOutcome, Change, ClaimedJob, EventFilter, NewJob, NextStep, Routing, Store,
     StoreError, StoredEvent,
 };
-use futures_util::FutureExt;
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{watch, Notify, Semaphore};
@@ -373,54 +373,28 @@ impl Dispatcher {
     pub async fn run_job(&self, claimed: ClaimedJob) {
         let ClaimedJob { job, event } = claimed;
         let number = job.next_attempt_number();
-        let doc = EventDocument {
-            id: event.id.clone(),
-            account: event.account.clone(),
-            event: event.event.clone(),
-            triggered_at: event.triggered_at,
-            received_at: event.received_at,
-            opportunity_id: event.opportunity_id.clone(),
-            contact_id: event.contact_id.clone(),
-            data: event.data.clone(),
-            handler: job.handler.clone(),
-            attempt: number,
-            idempotency_key: job.id.clone(),
-        };
+        let doc = job_document(&event, &job, number);
         let started_at = now_millis();
         let clock = Instant::now();
         let outcome = match self.handlers.get(&job.handler) {
             None => Outcome::give_up(format!("no handler named `{}` is configured", job.handler)),
             Some(handler) => {
                 let ctx = HandlerContext::new(job.handler.clone(), event.account.clone());
-                let attempt = AssertUnwindSafe(handler.handle(&doc, &ctx)).catch_unwind();
-                match attempt.await {
-                    Ok(Ok(outcome)) => outcome,
-                    Ok(Err(e)) => Outcome::retry(error_chain(e.as_ref())),
-                    Err(_) => Outcome::retry("handler panicked"),
-                }
+                invoke(handler.as_ref(), &doc, &ctx).await
             }
         };
         let duration = clock.elapsed();
-        let failures_in_budget = job.attempts_in_budget() + 1;
-        let (attempt_outcome, error_text, next) = match &outcome {
-            Outcome::Done => (AttemptOutcome::Done, None, NextStep::Done),
-            Outcome::GiveUp { reason } => {
-                (AttemptOutcome::GiveUp, Some(reason.clone()), NextStep::Dead)
-            }
-            Outcome::Retry { after, reason } => {
-                let next = if failures_in_budget >= self.retry.max_attempts {
-                    NextStep::Dead
-                } else {
-                    let wait = after
-                        .map(|a| a.min(self.retry.max_backoff))
-                        .unwrap_or_else(|| {
-                            backoff::delay(&self.retry, failures_in_budget, &mut rand::rng())
-                        });
-                    NextStep::RetryAt(now_millis() + wait.as_millis() as u64)
-                };
-                (AttemptOutcome::Retry, Some(reason.clone()), next)
-            }
-        };
+        let AfterAttempt {
+            outcome: attempt_outcome,
+            error: error_text,
+            next,
+        } = after_attempt(
+            &outcome,
+            job.attempts_in_budget() + 1,
+            &self.retry,
+            now_millis(),
+            &mut rand::rng(),
+        );
         let answered = match attempt_outcome {
             AttemptOutcome::Done => "done",
             AttemptOutcome::Retry => "retry",

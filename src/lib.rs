@@ -57,6 +57,7 @@
 pub mod admin;
 pub mod alerts;
 pub mod app;
+pub mod attempt;
 pub mod backoff;
 pub mod cli;
 pub mod config;
