@@ -11,6 +11,7 @@ pub use settings::{DispatchConfig, RetryConfig};
 
 use crate::alerts::Alerts;
 use crate::attempt::{invoke, job_document};
+use crate::document::EventDocument;
 /// Kept here for code written against `dispatch::error_chain`; it lives in [`crate::error`].
 pub use crate::error::error_chain;
 use crate::handler::{HandlerContext, HandlerRegistry, Outcome};
@@ -20,7 +21,9 @@ use crate::route::lookup::Lookup;
 pub use crate::route::RoutedBatch;
 use crate::route::{Router, RouterTask};
 use crate::store::now_millis;
-use crate::store::{Attempt, AttemptOutcome, Change, ClaimedJob, NextStep, Store, StoreError};
+use crate::store::{
+    Attempt, AttemptOutcome, Change, ClaimedJob, Job, NextStep, Store, StoreError, StoredEvent,
+};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{watch, Notify, Semaphore};
@@ -184,20 +187,15 @@ impl Dispatcher {
         }
     }
 
-    /// Runs one attempt of a claimed job and records it.
+    /// Runs one attempt of a claimed job and records it: build the document, run the
+    /// handler, decide what follows ([`after_attempt`]), record, then log and alert.
     pub async fn run_job(&self, claimed: ClaimedJob) {
         let ClaimedJob { job, event } = claimed;
         let number = job.next_attempt_number();
         let doc = job_document(&event, &job, number);
         let started_at = now_millis();
         let clock = Instant::now();
-        let outcome = match self.handlers.get(&job.handler) {
-            None => Outcome::give_up(format!("no handler named `{}` is configured", job.handler)),
-            Some(handler) => {
-                let ctx = HandlerContext::new(job.handler.clone(), event.account.clone());
-                invoke(handler.as_ref(), &doc, &ctx).await
-            }
-        };
+        let outcome = self.run_handler(&doc).await;
         let duration = clock.elapsed();
         let AfterAttempt {
             outcome: attempt_outcome,
@@ -210,20 +208,7 @@ impl Dispatcher {
             now_millis(),
             &mut rand::rng(),
         );
-        let answered = match attempt_outcome {
-            AttemptOutcome::Done => "done",
-            AttemptOutcome::Retry => "retry",
-            AttemptOutcome::GiveUp => "give_up",
-        };
-        metrics::counter!(ATTEMPTS, "handler" => job.handler.clone(), "outcome" => answered)
-            .increment(1);
-        metrics::histogram!(HANDLER_SECONDS, "handler" => job.handler.clone(), "outcome" => answered)
-            .record(duration.as_secs_f64());
-        let label = match next {
-            NextStep::Done => "done",
-            NextStep::RetryAt(_) => "retry",
-            NextStep::Dead => "dead_letter",
-        };
+        count_attempt(&job.handler, attempt_outcome, duration);
         let attempt = Attempt {
             number,
             started_at,
@@ -235,6 +220,36 @@ impl Dispatcher {
             error!(job = %job.id, error = %e, "could not record the attempt; the job will run again");
             return;
         }
+        let error = error_text.as_deref().unwrap_or("");
+        self.report_attempt(&job, &event, number, duration, error, next);
+    }
+
+    /// Runs the handler `doc` names, or gives up when no handler has that name.
+    async fn run_handler(&self, doc: &EventDocument) -> Outcome {
+        match self.handlers.get(&doc.handler) {
+            None => Outcome::give_up(format!("no handler named `{}` is configured", doc.handler)),
+            Some(handler) => {
+                let ctx = HandlerContext::new(doc.handler.clone(), doc.account.clone());
+                invoke(handler.as_ref(), doc, &ctx).await
+            }
+        }
+    }
+
+    /// Logs a recorded attempt, and counts and alerts a dead letter.
+    fn report_attempt(
+        &self,
+        job: &Job,
+        event: &StoredEvent,
+        number: u32,
+        duration: Duration,
+        error: &str,
+        next: NextStep,
+    ) {
+        let label = match next {
+            NextStep::Done => "done",
+            NextStep::RetryAt(_) => "retry",
+            NextStep::Dead => "dead_letter",
+        };
         let span = tracing::info_span!(
             "job",
             handler = %job.handler,
@@ -244,7 +259,6 @@ impl Dispatcher {
             outcome = label,
         );
         let _entered = span.enter();
-        let error = error_text.as_deref().unwrap_or("");
         match next {
             NextStep::Done => info!("job attempt"),
             NextStep::RetryAt(at) => {
@@ -256,8 +270,21 @@ impl Dispatcher {
             NextStep::Dead => {
                 error!(error, "job attempt: dead letter");
                 metrics::counter!(DEAD_LETTERS, "handler" => job.handler.clone()).increment(1);
-                self.alerts.dead_letter(&job, &event, number, error);
+                self.alerts.dead_letter(job, event, number, error);
             }
         }
     }
+}
+
+/// Counts an attempt of `handler` and how long it took, by what the handler answered.
+fn count_attempt(handler: &str, outcome: AttemptOutcome, duration: Duration) {
+    let answered = match outcome {
+        AttemptOutcome::Done => "done",
+        AttemptOutcome::Retry => "retry",
+        AttemptOutcome::GiveUp => "give_up",
+    };
+    metrics::counter!(ATTEMPTS, "handler" => handler.to_owned(), "outcome" => answered)
+        .increment(1);
+    metrics::histogram!(HANDLER_SECONDS, "handler" => handler.to_owned(), "outcome" => answered)
+        .record(duration.as_secs_f64());
 }
