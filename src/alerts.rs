@@ -9,15 +9,11 @@ mod settings;
 
 pub use settings::{AlertsConfig, RejectedBurstConfig};
 
-use crate::document::EventDocument;
-use crate::error::error_chain;
-use crate::event::EventId;
+use crate::attempt::{invoke, own_event_document};
 use crate::handler::{HandlerContext, HandlerRegistry, Outcome};
 use crate::store::{now_millis, Job, StoredEvent};
-use futures_util::FutureExt;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::panic::AssertUnwindSafe;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use tracing::{info, warn};
@@ -109,35 +105,19 @@ impl Alerts {
             );
             return;
         };
-        let now = now_millis();
-        let doc = EventDocument {
-            id: EventId::generate(),
-            account: account.to_owned(),
-            event: event.to_owned(),
-            triggered_at: now,
-            received_at: now,
-            opportunity_id: None,
-            contact_id: None,
-            data: serde_json::value::to_raw_value(&data).expect("alert data serializes"),
-            handler: handler_name.to_owned(),
-            attempt: 1,
-            idempotency_key: key,
-        };
+        let data = serde_json::value::to_raw_value(&data).expect("alert data serializes");
+        let doc = own_event_document(account, event, data, handler_name, key, now_millis());
         let ctx = HandlerContext::new(handler_name, account);
         tokio::spawn(async move {
-            let run = AssertUnwindSafe(handler.handle(&doc, &ctx)).catch_unwind();
-            let failure = match tokio::time::timeout(ALERT_TIMEOUT, run).await {
-                Ok(Ok(Ok(Outcome::Done))) => None,
-                Ok(Ok(Ok(Outcome::Retry { reason, .. } | Outcome::GiveUp { reason }))) => {
-                    Some(reason)
-                }
-                Ok(Ok(Err(e))) => Some(error_chain(e.as_ref())),
-                Ok(Err(_)) => Some("handler panicked".to_owned()),
-                Err(_) => Some(format!(
-                    "no answer within {}",
-                    humantime::format_duration(ALERT_TIMEOUT)
-                )),
-            };
+            let failure =
+                match tokio::time::timeout(ALERT_TIMEOUT, invoke(&*handler, &doc, &ctx)).await {
+                    Ok(Outcome::Done) => None,
+                    Ok(Outcome::Retry { reason, .. } | Outcome::GiveUp { reason }) => Some(reason),
+                    Err(_) => Some(format!(
+                        "no answer within {}",
+                        humantime::format_duration(ALERT_TIMEOUT)
+                    )),
+                };
             match failure {
                 None => {
                     info!(alert = %doc.event, handler = %doc.handler, id = %doc.id, "alert sent")

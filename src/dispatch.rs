@@ -1,28 +1,29 @@
-//! Running jobs: the router task (stored events → jobs) and the worker pool (jobs →
-//! handler attempts), with per-opportunity order, backoff, dead letters and leases.
+//! Running jobs: the worker pool (jobs → handler attempts), with per-opportunity order,
+//! backoff, dead letters and leases. It also starts the router task
+//! ([`crate::route::RouterTask`], stored events → jobs).
 
+mod after_attempt;
 pub mod backoff;
 mod settings;
 
+pub use after_attempt::{after_attempt, AfterAttempt};
 pub use settings::{DispatchConfig, RetryConfig};
 
 use crate::alerts::Alerts;
+use crate::attempt::{invoke, job_document};
 use crate::document::EventDocument;
 /// Kept here for code written against `dispatch::error_chain`; it lives in [`crate::error`].
 pub use crate::error::error_chain;
-use crate::event::LeverEvent;
 use crate::handler::{HandlerContext, HandlerRegistry, Outcome};
-use crate::log_safe::LogSafe;
-use crate::lookup::{Lookup, LookupError, NoLookup};
-use crate::metrics::{ATTEMPTS, DEAD_LETTERS, HANDLER_SECONDS, JOBS_CREATED, QUEUE_DEPTH};
-use crate::route::{order_key, Facts, Needs, Router};
+use crate::metrics::{ATTEMPTS, DEAD_LETTERS, HANDLER_SECONDS, QUEUE_DEPTH};
+use crate::route::lookup::Lookup;
+/// Kept here for code written against `dispatch::RoutedBatch`; it lives in [`crate::route`].
+pub use crate::route::RoutedBatch;
+use crate::route::{Router, RouterTask};
 use crate::store::now_millis;
 use crate::store::{
-    Attempt, AttemptOutcome, Change, ClaimedJob, EventFilter, NewJob, NextStep, Routing, Store,
-    StoreError, StoredEvent,
+    Attempt, AttemptOutcome, Change, ClaimedJob, Job, NextStep, Store, StoreError, StoredEvent,
 };
-use futures_util::FutureExt;
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{watch, Notify, Semaphore};
@@ -32,43 +33,18 @@ use tracing::{error, info, warn};
 const IDLE_POLL: Duration = Duration::from_secs(5);
 /// Pause after a store error before trying again.
 const STORE_ERROR_PAUSE: Duration = Duration::from_secs(1);
-/// Events routed per store read.
-const ROUTE_BATCH: usize = 256;
-/// How long the router gathers deliveries after being woken, before routing them as one
-/// batch: each batch costs a store read, a journal write and a wake-up, and a handler
-/// starting a few milliseconds later makes no difference to it.
-const ROUTE_GATHER: Duration = Duration::from_millis(2);
-/// Pause before routing again events whose lookups failed (the Data API was down).
-const LOOKUP_RETRY_PAUSE: Duration = Duration::from_secs(5);
-/// How long a router keeps the events it took (a store shared by several instances hands
-/// them to another router after this, e.g. when this instance died).
-const ROUTE_LEASE: Duration = Duration::from_secs(10);
 /// How often at most the workers count due jobs for [`QUEUE_DEPTH`].
 const QUEUE_DEPTH_EVERY: Duration = Duration::from_secs(1);
-
-/// What one routing round did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RoutedBatch {
-    /// Events routed (to handlers or to none).
-    pub routed: usize,
-    /// Events left unrouted because a lookup failed; they are tried again shortly.
-    pub waiting: usize,
-    /// Jobs the routed events asked for (some may have existed already).
-    pub jobs: usize,
-}
 
 /// Everything the background tasks share.
 #[derive(Clone)]
 pub struct Dispatcher {
     store: Arc<dyn Store>,
     handlers: HandlerRegistry,
-    router: Router,
-    lookup: Arc<dyn Lookup>,
+    /// Turns stored events into jobs.
+    routing: RouterTask,
     dispatch: DispatchConfig,
     retry: RetryConfig,
-    /// Rung by intake when an event was stored. (Other instances sharing the store are
-    /// heard through [`Store::changed`].)
-    route_wake: Arc<Notify>,
     /// Rung when jobs were created or finished.
     work_wake: Arc<Notify>,
     /// Told about dead letters.
@@ -84,15 +60,14 @@ impl Dispatcher {
         dispatch: DispatchConfig,
         retry: RetryConfig,
     ) -> Self {
+        let work_wake = Arc::new(Notify::new());
         Self {
+            routing: RouterTask::new(store.clone(), router, work_wake.clone()),
             store,
             handlers,
-            router,
-            lookup: Arc::new(NoLookup),
             dispatch,
             retry,
-            route_wake: Arc::new(Notify::new()),
-            work_wake: Arc::new(Notify::new()),
+            work_wake,
             alerts: Arc::new(Alerts::default()),
         }
     }
@@ -106,7 +81,7 @@ impl Dispatcher {
     /// Answers stage names and archive reason types from `lookup` (by default nothing is
     /// known, and stage filters match ids only).
     pub fn with_lookup(mut self, lookup: Arc<dyn Lookup>) -> Self {
-        self.lookup = lookup;
+        self.routing = self.routing.with_lookup(lookup);
         self
     }
 
@@ -117,174 +92,17 @@ impl Dispatcher {
 
     /// The bell intake rings after storing an event.
     pub fn route_wake(&self) -> Arc<Notify> {
-        self.route_wake.clone()
+        self.routing.route_wake()
     }
 
     /// Routes stored events into jobs until `stop` turns true.
-    pub async fn run_router(self, mut stop: watch::Receiver<bool>) {
-        while !*stop.borrow() {
-            let pause = match self.route_pending().await {
-                Ok(batch) => {
-                    // Only new jobs give the workers anything to do.
-                    if batch.jobs > 0 {
-                        self.work_wake.notify_one();
-                    }
-                    if batch.waiting > 0 {
-                        Some(LOOKUP_RETRY_PAUSE)
-                    } else if batch.routed < ROUTE_BATCH {
-                        // Drained: the next delivery wakes this loop.
-                        Some(IDLE_POLL)
-                    } else {
-                        None
-                    }
-                }
-                Err(e) => {
-                    error!(error = %e, "routing failed; retrying");
-                    Some(STORE_ERROR_PAUSE)
-                }
-            };
-            if let Some(pause) = pause {
-                tokio::select! {
-                    // Each accepted delivery wakes the router; gathering for a moment
-                    // routes a burst in one batch instead of one wake-up per delivery.
-                    _ = self.route_wake.notified() => tokio::time::sleep(ROUTE_GATHER).await,
-                    _ = self.store.changed(Change::Events) => {}
-                    _ = tokio::time::sleep(pause) => {}
-                    _ = stop.changed() => {}
-                }
-            }
-        }
+    pub async fn run_router(self, stop: watch::Receiver<bool>) {
+        self.routing.run(stop).await
     }
 
     /// Routes one batch of stored events.
     pub async fn route_pending(&self) -> Result<RoutedBatch, StoreError> {
-        let run_at = now_millis();
-        let events = self
-            .store
-            .take_unrouted(ROUTE_BATCH, run_at, ROUTE_LEASE)
-            .await?;
-        let mut routed = Vec::with_capacity(events.len());
-        let mut waiting = 0;
-        for event in &events {
-            let typed = match LeverEvent::decode(&event.event, &event.data) {
-                Ok(typed) => Some(typed),
-                Err(e) => {
-                    warn!(event_id = %event.id, error = %LogSafe(&e), "data did not decode; only routes without stage filters or meanings apply");
-                    None
-                }
-            };
-            if let Some(LeverEvent::CandidateDeleted(deleted)) = &typed {
-                // Before routing: if routing fails, this runs again for the same event.
-                let purged = self
-                    .store
-                    .purge_events(
-                        &EventFilter {
-                            account: Some(event.account.clone()),
-                            opportunity: Some(deleted.opportunity_id.to_string()),
-                            ..EventFilter::default()
-                        },
-                        run_at,
-                    )
-                    .await?;
-                info!(event_id = %event.id, opportunity = %LogSafe(&deleted.opportunity_id), purged, "opportunity deleted in Lever: its stored events are now tombstones (ids and times only)");
-            }
-            let needs = self.router.needs(&event.event, typed.as_ref());
-            let facts = match self.facts(event, typed.as_ref(), needs).await {
-                Ok(facts) => facts,
-                Err(e) => {
-                    warn!(event_id = %event.id, error = %e, "routing this event waits until the lookup succeeds");
-                    waiting += 1;
-                    continue;
-                }
-            };
-            let mut jobs = Vec::new();
-            for matched in self
-                .router
-                .handlers_for(&event.event, typed.as_ref(), &facts)
-            {
-                if matched.as_hire && !self.first_hire(event, &matched.handler).await? {
-                    continue;
-                }
-                jobs.push(NewJob {
-                    order_key: order_key(event, &matched.handler),
-                    handler: matched.handler,
-                    run_at,
-                });
-            }
-            routed.push(Routing {
-                event: event.id.clone(),
-                seq: event.seq,
-                jobs,
-            });
-        }
-        let count = routed.len();
-        let mut jobs = 0;
-        if !routed.is_empty() {
-            let created: Vec<String> = routed
-                .iter()
-                .flat_map(|r| r.jobs.iter().map(|j| j.handler.clone()))
-                .collect();
-            jobs = created.len();
-            self.store.route(routed).await?;
-            for handler in created {
-                metrics::counter!(JOBS_CREATED, "handler" => handler).increment(1);
-            }
-        }
-        Ok(RoutedBatch {
-            routed: count,
-            waiting,
-            jobs,
-        })
-    }
-
-    /// Looks up what routing `event` needs beyond its payload.
-    async fn facts(
-        &self,
-        event: &StoredEvent,
-        typed: Option<&LeverEvent>,
-        needs: Needs,
-    ) -> Result<Facts, LookupError> {
-        let mut facts = Facts::default();
-        let Some(typed) = typed else {
-            return Ok(facts);
-        };
-        let account = &event.account;
-        if needs.stage_names {
-            if let Some(to) = typed.to_stage() {
-                facts.to_stage_name = self.lookup.stage_name(account, to.as_str()).await?;
-            }
-            if let Some(from) = typed.from_stage() {
-                facts.from_stage_name = self.lookup.stage_name(account, from.as_str()).await?;
-            }
-        }
-        if needs.reason_type {
-            if let LeverEvent::CandidateArchiveChange(change) = typed {
-                let reason = change.to_archived.as_ref().and_then(|a| a.reason.as_ref());
-                if let Some(reason) = reason {
-                    facts.reason_type = self.lookup.reason_type(account, reason.as_str()).await?;
-                }
-            }
-        }
-        Ok(facts)
-    }
-
-    /// Claims the hire of `event`'s opportunity for `handler`; false when another event
-    /// (Lever may send `candidateHired` and a hired archive) already took it.
-    async fn first_hire(&self, event: &StoredEvent, handler: &str) -> Result<bool, StoreError> {
-        let Some(opportunity) = &event.opportunity_id else {
-            return Ok(true);
-        };
-        let key = format!("hire/{}/{opportunity}/{handler}", event.account);
-        let mine = serde_json::Value::String(event.id.to_string());
-        match self.store.insert_record(&key, mine.clone()).await? {
-            None => Ok(true),
-            // Routing the same event again (after a crash) keeps its job.
-            Some(existing) if existing == mine => Ok(true),
-            Some(existing) => {
-                info!(event_id = %event.id, %handler, first = %existing, "hire already delivered to this handler by an earlier event; no new job");
-                Ok(false)
-            }
-        }
+        self.routing.route_pending().await
     }
 
     /// Runs jobs with `[dispatch] workers` at once until `stop` turns true, then waits up
@@ -369,72 +187,28 @@ impl Dispatcher {
         }
     }
 
-    /// Runs one attempt of a claimed job and records it.
+    /// Runs one attempt of a claimed job and records it: build the document, run the
+    /// handler, decide what follows ([`after_attempt`]), record, then log and alert.
     pub async fn run_job(&self, claimed: ClaimedJob) {
         let ClaimedJob { job, event } = claimed;
         let number = job.next_attempt_number();
-        let doc = EventDocument {
-            id: event.id.clone(),
-            account: event.account.clone(),
-            event: event.event.clone(),
-            triggered_at: event.triggered_at,
-            received_at: event.received_at,
-            opportunity_id: event.opportunity_id.clone(),
-            contact_id: event.contact_id.clone(),
-            data: event.data.clone(),
-            handler: job.handler.clone(),
-            attempt: number,
-            idempotency_key: job.id.clone(),
-        };
+        let doc = job_document(&event, &job, number);
         let started_at = now_millis();
         let clock = Instant::now();
-        let outcome = match self.handlers.get(&job.handler) {
-            None => Outcome::give_up(format!("no handler named `{}` is configured", job.handler)),
-            Some(handler) => {
-                let ctx = HandlerContext::new(job.handler.clone(), event.account.clone());
-                let attempt = AssertUnwindSafe(handler.handle(&doc, &ctx)).catch_unwind();
-                match attempt.await {
-                    Ok(Ok(outcome)) => outcome,
-                    Ok(Err(e)) => Outcome::retry(error_chain(e.as_ref())),
-                    Err(_) => Outcome::retry("handler panicked"),
-                }
-            }
-        };
+        let outcome = self.run_handler(&doc).await;
         let duration = clock.elapsed();
-        let failures_in_budget = job.attempts_in_budget() + 1;
-        let (attempt_outcome, error_text, next) = match &outcome {
-            Outcome::Done => (AttemptOutcome::Done, None, NextStep::Done),
-            Outcome::GiveUp { reason } => {
-                (AttemptOutcome::GiveUp, Some(reason.clone()), NextStep::Dead)
-            }
-            Outcome::Retry { after, reason } => {
-                let next = if failures_in_budget >= self.retry.max_attempts {
-                    NextStep::Dead
-                } else {
-                    let wait = after
-                        .map(|a| a.min(self.retry.max_backoff))
-                        .unwrap_or_else(|| {
-                            backoff::delay(&self.retry, failures_in_budget, &mut rand::rng())
-                        });
-                    NextStep::RetryAt(now_millis() + wait.as_millis() as u64)
-                };
-                (AttemptOutcome::Retry, Some(reason.clone()), next)
-            }
-        };
-        let answered = match attempt_outcome {
-            AttemptOutcome::Done => "done",
-            AttemptOutcome::Retry => "retry",
-            AttemptOutcome::GiveUp => "give_up",
-        };
-        metrics::counter!(ATTEMPTS, "handler" => job.handler.clone(), "outcome" => answered)
-            .increment(1);
-        metrics::histogram!(HANDLER_SECONDS, "handler" => job.handler.clone(), "outcome" => answered)
-            .record(duration.as_secs_f64());
-        let label = match next {
-            NextStep::Done => "done",
-            NextStep::RetryAt(_) => "retry",
-            NextStep::Dead => "dead_letter",
-        };
+        let AfterAttempt {
+            outcome: attempt_outcome,
+            error: error_text,
+            next,
+        } = after_attempt(
+            &outcome,
+            job.attempts_in_budget() + 1,
+            &self.retry,
+            now_millis(),
+            &mut rand::rng(),
+        );
+        count_attempt(&job.handler, attempt_outcome, duration);
         let attempt = Attempt {
             number,
             started_at,
@@ -446,6 +220,36 @@ impl Dispatcher {
             error!(job = %job.id, error = %e, "could not record the attempt; the job will run again");
             return;
         }
+        let error = error_text.as_deref().unwrap_or("");
+        self.report_attempt(&job, &event, number, duration, error, next);
+    }
+
+    /// Runs the handler `doc` names, or gives up when no handler has that name.
+    async fn run_handler(&self, doc: &EventDocument) -> Outcome {
+        match self.handlers.get(&doc.handler) {
+            None => Outcome::give_up(format!("no handler named `{}` is configured", doc.handler)),
+            Some(handler) => {
+                let ctx = HandlerContext::new(doc.handler.clone(), doc.account.clone());
+                invoke(handler.as_ref(), doc, &ctx).await
+            }
+        }
+    }
+
+    /// Logs a recorded attempt, and counts and alerts a dead letter.
+    fn report_attempt(
+        &self,
+        job: &Job,
+        event: &StoredEvent,
+        number: u32,
+        duration: Duration,
+        error: &str,
+        next: NextStep,
+    ) {
+        let label = match next {
+            NextStep::Done => "done",
+            NextStep::RetryAt(_) => "retry",
+            NextStep::Dead => "dead_letter",
+        };
         let span = tracing::info_span!(
             "job",
             handler = %job.handler,
@@ -455,7 +259,6 @@ impl Dispatcher {
             outcome = label,
         );
         let _entered = span.enter();
-        let error = error_text.as_deref().unwrap_or("");
         match next {
             NextStep::Done => info!("job attempt"),
             NextStep::RetryAt(at) => {
@@ -467,8 +270,21 @@ impl Dispatcher {
             NextStep::Dead => {
                 error!(error, "job attempt: dead letter");
                 metrics::counter!(DEAD_LETTERS, "handler" => job.handler.clone()).increment(1);
-                self.alerts.dead_letter(&job, &event, number, error);
+                self.alerts.dead_letter(job, event, number, error);
             }
         }
     }
+}
+
+/// Counts an attempt of `handler` and how long it took, by what the handler answered.
+fn count_attempt(handler: &str, outcome: AttemptOutcome, duration: Duration) {
+    let answered = match outcome {
+        AttemptOutcome::Done => "done",
+        AttemptOutcome::Retry => "retry",
+        AttemptOutcome::GiveUp => "give_up",
+    };
+    metrics::counter!(ATTEMPTS, "handler" => handler.to_owned(), "outcome" => answered)
+        .increment(1);
+    metrics::histogram!(HANDLER_SECONDS, "handler" => handler.to_owned(), "outcome" => answered)
+        .record(duration.as_secs_f64());
 }

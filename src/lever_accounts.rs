@@ -5,7 +5,7 @@
 use crate::lever::{
     ArchiveReasonType, ClientConfig, Directory, LeverClient, LeverError, RefreshTokenStore,
 };
-use crate::lookup::{Lookup, LookupError};
+use crate::route::lookup::{Lookup, LookupError};
 use crate::route::ReasonType;
 use crate::store::Store;
 use async_trait::async_trait;

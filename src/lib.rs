@@ -11,8 +11,8 @@
 //!   [`store::PostgresStore`] for several instances), deduplicated;
 //! - [`event`] decodes `data` into typed [`LeverEvent`]s;
 //! - [`route`] matches events to handlers from `[[routes]]` (pure), with stage names and
-//!   archive reason types from [`lookup`];
-//! - [`dispatch`] runs jobs: per-opportunity order, retries with backoff, dead letters;
+//!   archive reason types from [`route::lookup`], and its task turns stored events into jobs;
+//! - [`dispatch`] runs jobs: per-opportunity order, retries with [`backoff`], dead letters;
 //! - [`handler`] is the plugin API, the built-in `command` and `http` handlers, and the
 //!   Lever-aware `background-check`, `assessment` and `hris` handlers;
 //! - [`lever`] is the Data API client; [`lever_accounts`] holds one per account;
@@ -57,6 +57,8 @@
 pub mod admin;
 pub mod alerts;
 pub mod app;
+pub mod attempt;
+pub mod backoff;
 pub mod cli;
 pub mod config;
 pub mod dispatch;
@@ -71,7 +73,6 @@ pub mod intake;
 pub mod lever;
 pub mod lever_accounts;
 pub mod log_safe;
-pub mod lookup;
 pub mod metrics;
 #[cfg(test)]
 mod module_graph_tests;
@@ -91,4 +92,6 @@ pub use config::Config;
 pub use document::EventDocument;
 pub use event::LeverEvent;
 pub use handler::{Handler, HandlerRegistry, Outcome};
+/// Kept at the root for code written against `lever_hooks::lookup`; it lives in [`route`].
+pub use route::lookup;
 pub use store::Store;

@@ -2,9 +2,9 @@
 //! request → classify the answer → retry with backoff (or refresh the token once on 401).
 
 use super::{LeverClient, LeverError};
+use crate::backoff::FullJitter;
 use crate::error::error_chain;
 use crate::metrics::LEVER_API_CALLS;
-use rand::Rng;
 use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, RETRY_AFTER};
 use reqwest::{Method, Url};
 use serde::de::DeserializeOwned;
@@ -194,12 +194,11 @@ impl LeverClient {
         if let Some(wait) = retry_after {
             return wait.min(MAX_RETRY_AFTER);
         }
-        let inner = &self.inner;
-        let ceiling = inner
-            .initial_backoff
-            .saturating_mul(1u32 << failures.saturating_sub(1).min(31))
-            .min(inner.max_backoff);
-        Duration::from_millis(rand::rng().random_range(0..=ceiling.as_millis() as u64))
+        FullJitter {
+            initial: self.inner.initial_backoff,
+            max: self.inner.max_backoff,
+        }
+        .delay(failures, &mut rand::rng())
     }
 
     fn url(&self, path: &str, query: &[(&str, String)]) -> Result<Url, LeverError> {

@@ -1,7 +1,7 @@
 //! What routing asks an account's Data API: the names of stages and the types of archive
 //! reasons, which Lever's payloads carry only as ids.
 
-use crate::route::ReasonType;
+use super::ReasonType;
 use async_trait::async_trait;
 
 /// A lookup could not be answered now (the Data API is unreachable, say); routing of the
