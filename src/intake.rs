@@ -1,5 +1,10 @@
 //! The intake decision for one delivery, before anything is stored (pure): shape, then
 //! signature, then the time window, then "is it Lever's settings-page test?".
+//!
+//! Token reuse (a token seen before, now with different content) is not decided here: it
+//! needs every token ever accepted, so each store decides it inside its one durable write
+//! (`Store::ingest` answers `IngestOutcome::TokenReused`), atomically with the dedupe. Its
+//! answer is [`Rejection::TokenReused`], like every other refusal.
 
 use crate::config::AccountConfig;
 use crate::envelope::{Envelope, EnvelopeError};
@@ -12,7 +17,8 @@ use std::time::Duration;
 /// How far in the future `triggeredAt` may be (clock skew between Lever and us).
 pub const MAX_FUTURE_SKEW: Duration = Duration::from_secs(5 * 60);
 
-/// Why a delivery is refused before the store sees it.
+/// Why a delivery is refused: by [`check`] before the store sees it, or (token reuse) by
+/// the store.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Rejection {
     /// The body is not a well-formed delivery (400).
@@ -27,6 +33,10 @@ pub enum Rejection {
     /// `triggeredAt` is more than five minutes ahead of our clock (401).
     #[error("triggeredAt is in the future")]
     InFuture,
+    /// The token came before with different content: a possible replay (401). Decided by
+    /// the store, never by [`check`].
+    #[error("token already used with different content")]
+    TokenReused,
 }
 
 impl Rejection {
@@ -34,7 +44,7 @@ impl Rejection {
     pub fn status(&self) -> u16 {
         match self {
             Self::Shape(_) => 400,
-            Self::Signature(_) | Self::TooOld | Self::InFuture => 401,
+            Self::Signature(_) | Self::TooOld | Self::InFuture | Self::TokenReused => 401,
         }
     }
 
@@ -48,6 +58,7 @@ impl Rejection {
             Self::Signature(SignatureError::NoTokenConfigured) => "no_signing_token",
             Self::TooOld => "too_old",
             Self::InFuture => "in_future",
+            Self::TokenReused => "token_reused",
         }
     }
 
@@ -62,6 +73,7 @@ impl Rejection {
             },
             Self::Signature(_) => "invalid signature".to_owned(),
             Self::TooOld | Self::InFuture => "triggeredAt outside the accepted window".to_owned(),
+            Self::TokenReused => "token already used".to_owned(),
         }
     }
 }
@@ -140,5 +152,18 @@ fn new_event(account: &str, envelope: Envelope, now: Millis) -> NewEvent {
         token: envelope.token,
         envelope_id: envelope.id,
         data: envelope.data,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Rejection;
+
+    #[test]
+    fn token_reuse_is_a_rejection_answered_401_token_already_used() {
+        let rejection = Rejection::TokenReused;
+        assert_eq!(rejection.status(), 401);
+        assert_eq!(rejection.label(), "token_reused");
+        assert_eq!(rejection.public_reason(), "token already used");
     }
 }

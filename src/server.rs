@@ -287,10 +287,15 @@ fn over_budget(account_name: &str, body_timeout: Duration) -> Answered {
     }
 }
 
+/// Answers a token the store found used before with different content.
 fn token_reused(account_name: &str, event_name: &str) -> Answered {
-    warn!(target: "lever_hooks::security", account = account_name, event = %LogSafe(&event_name), outcome = "rejected", reason = "token_reused",
+    let rejection = Rejection::TokenReused;
+    warn!(target: "lever_hooks::security", account = account_name, event = %LogSafe(&event_name), outcome = "rejected", reason = rejection.label(),
         "a token was replayed with different content: possible replay attack");
-    Answered::rejected(error_response(401, "token already used"), "token_reused")
+    Answered::rejected(
+        error_response(rejection.status(), &rejection.public_reason()),
+        rejection.label(),
+    )
 }
 
 /// Answers Lever's settings-page test after remembering its token: the signature covers

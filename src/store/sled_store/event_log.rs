@@ -14,24 +14,26 @@
 //!   place (`Superseded`), so the personal data leaves the disk;
 //! - a prune appends `Pruned` with the pruned events' keys, then blanks their records.
 //!
-//! Opening replays the records in order (`replay`), logging its progress. An interrupted
-//! blanking is finished at open, so the on-disk state and the replayed one always agree. A segment no event lives in any
-//! more is retired: its keys go to sled, routing marks it holds for events elsewhere are
-//! written again, and the file is deleted.
+//! The in-memory index is `memory_index`. Opening replays the records in order
+//! (`replay`), logging its progress. An interrupted blanking is finished at open, so the
+//! on-disk state and the replayed one always agree. A segment no event lives in any more
+//! is retired (`retention`): its keys go to sled, routing marks it holds for events
+//! elsewhere are written again, and the file is deleted.
 
+mod memory_index;
 mod progress;
 mod record;
 mod replay;
+mod retention;
 
+pub(super) use memory_index::State;
 pub(super) use record::{decode, Record, TokenEntry};
 
 use super::journal::{Journal, Location};
-use super::keys::{scoped, Prefix};
 use crate::event::EventId;
 use crate::store::{Millis, StoreError, StoredEvent};
-use record::{encode, PrunedEvent};
+use record::encode;
 use replay::{index, replay};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
@@ -40,84 +42,6 @@ pub(super) const SEGMENT_SIZE: u64 = 64 * 1024 * 1024;
 
 /// Unrouted events kept in memory for the router, so routing reads nothing back.
 const CACHE_LIMIT: usize = 16_384;
-
-/// Where an event is and what memory knows of it.
-#[derive(Clone, Copy)]
-struct Meta {
-    seq: u64,
-    location: Location,
-    received_at: Millis,
-    /// The segment holding its `Routed` mark, once routed.
-    routed_in: Option<u64>,
-}
-
-/// The in-memory index over the journal.
-#[derive(Default)]
-pub(super) struct State {
-    /// Live events by id (ids grow with time, so this is also time order).
-    events: BTreeMap<EventId, Meta>,
-    by_seq: HashMap<u64, EventId>,
-    /// Events not routed yet, in store order.
-    unrouted: BTreeSet<u64>,
-    /// Some unrouted events in full, so the router need not read them back.
-    cache: HashMap<u64, StoredEvent>,
-    /// Dedupe key (`keys::scoped`) → event id and the segment the key lives in.
-    dedupe: HashMap<Vec<u8>, (EventId, u64)>,
-    /// Token key (`keys::scoped`) → `keys::token_value` and the segment it lives in.
-    tokens: HashMap<Vec<u8>, (Vec<u8>, u64)>,
-}
-
-impl State {
-    /// The dedupe entry under `key`, if memory has it (sled has the retired ones).
-    pub(super) fn dedupe(&self, key: &[u8]) -> Option<Vec<u8>> {
-        self.dedupe
-            .get(key)
-            .map(|(id, _)| id.as_str().as_bytes().to_vec())
-    }
-
-    /// The token entry under `key`, if memory has it (sled has the retired ones).
-    pub(super) fn token(&self, key: &[u8]) -> Option<Vec<u8>> {
-        self.tokens.get(key).map(|(value, _)| value.clone())
-    }
-
-    fn add_event(&mut self, event: &StoredEvent, location: Location, routed_in: Option<u64>) {
-        let meta = Meta {
-            seq: event.seq,
-            location,
-            received_at: event.received_at,
-            routed_in,
-        };
-        self.events.insert(event.id.clone(), meta);
-        self.by_seq.insert(event.seq, event.id.clone());
-        if routed_in.is_none() {
-            self.unrouted.insert(event.seq);
-        }
-        self.dedupe.insert(
-            scoped(Prefix::DEDUPE, &event.account, &event.dedupe_key),
-            (event.id.clone(), location.segment),
-        );
-    }
-
-    fn add_token(&mut self, token: &TokenEntry, segment: u64) {
-        let (key, value) = token.entry();
-        self.tokens.entry(key).or_insert((value, segment));
-    }
-
-    fn remove_event(&mut self, seq: u64) -> Option<Meta> {
-        let id = self.by_seq.remove(&seq)?;
-        self.unrouted.remove(&seq);
-        self.cache.remove(&seq);
-        self.events.remove(&id)
-    }
-
-    fn mark_routed(&mut self, seq: u64, segment: u64) {
-        self.unrouted.remove(&seq);
-        self.cache.remove(&seq);
-        if let Some(meta) = self.by_seq.get(&seq).and_then(|id| self.events.get_mut(id)) {
-            meta.routed_in = Some(segment);
-        }
-    }
-}
 
 /// The journal and its index.
 pub(super) struct EventLog {
@@ -280,160 +204,6 @@ impl EventLog {
             .filter(|(_, meta)| meta.routed_in.is_some())
             .map(|(id, _)| id.clone())
             .collect()
-    }
-
-    /// Replaces each event with its purged form: the tombstone is appended and made
-    /// durable, then the old record is blanked, so the data leaves the disk.
-    pub(super) fn replace(&self, tombstones: Vec<StoredEvent>) -> Result<(), StoreError> {
-        if tombstones.is_empty() {
-            return Ok(());
-        }
-        let mut records = Vec::with_capacity(tombstones.len() + 1);
-        let mut routed = Vec::new();
-        for event in tombstones {
-            let (location, was_routed) = match self.lock().events.get(&event.id) {
-                Some(meta) => (meta.location, meta.routed_in.is_some()),
-                None => continue,
-            };
-            let token = match decode(&self.journal.read(location)?)? {
-                Record::Event { token, .. } => token,
-                _ => None,
-            };
-            if was_routed {
-                routed.push(event.seq);
-            }
-            records.push(Record::Event { event, token });
-        }
-        // A replayed tombstone comes after the events' old routing marks, so the marks
-        // are written again after it.
-        records.push(Record::Routed { seqs: routed });
-        let appended = self.append_records(records)?;
-        self.journal.sync()?;
-        let mut old = Vec::new();
-        {
-            let mut state = self.lock();
-            for (record, location) in &appended {
-                if let Record::Event { event, .. } = record {
-                    if !state.events.contains_key(&event.id) {
-                        // Pruned meanwhile: the tombstone must not bring it back.
-                        old.push(*location);
-                        continue;
-                    }
-                    // The router must not read the event as it was.
-                    state.cache.remove(&event.seq);
-                }
-                replay(&mut state, &mut old, *location, record);
-            }
-        }
-        self.blank(&old)
-    }
-
-    /// Prunes the events (routed, jobs already deleted): their keys are appended in a
-    /// `Pruned` record and made durable, then their records are blanked.
-    pub(super) fn prune(&self, ids: &[EventId]) -> Result<usize, StoreError> {
-        let mut pruned = Vec::new();
-        let mut old = Vec::new();
-        for id in ids {
-            let Some(location) = self.lock().events.get(id).map(|m| m.location) else {
-                continue;
-            };
-            let Record::Event { event, token } = decode(&self.journal.read(location)?)? else {
-                continue;
-            };
-            old.push(location);
-            pruned.push(PrunedEvent {
-                seq: event.seq,
-                account: event.account,
-                dedupe_key: event.dedupe_key,
-                event_id: event.id,
-                token,
-            });
-        }
-        if pruned.is_empty() {
-            return Ok(0);
-        }
-        let count = pruned.len();
-        let record = Record::Pruned { events: pruned };
-        let location = self.journal.append(&[encode(&record)])?[0];
-        self.journal.sync()?;
-        {
-            let mut state = self.lock();
-            let mut blank = Vec::new();
-            replay(&mut state, &mut blank, location, &record);
-        }
-        self.blank(&old)?;
-        Ok(count)
-    }
-
-    /// Blanks records in place and makes that durable.
-    fn blank(&self, locations: &[Location]) -> Result<(), StoreError> {
-        let superseded = encode(&Record::Superseded);
-        let mut segments = BTreeSet::new();
-        for location in locations {
-            self.journal.overwrite(*location, &superseded)?;
-            segments.insert(location.segment);
-        }
-        for segment in segments {
-            self.journal.sync_segment(segment)?;
-        }
-        Ok(())
-    }
-
-    /// Retires every segment no event lives in (but the active one): its keys go to
-    /// `tree` (flushed before the file goes), routing marks it holds for events living
-    /// elsewhere are written again, then the file is deleted. Returns how many went.
-    pub(super) fn retire(&self, tree: &sled::Tree, db: &sled::Db) -> Result<usize, StoreError> {
-        // Only segments before the active one are sealed: nothing is appended to them
-        // any more, whatever intake does meanwhile.
-        let active = self.journal.active_segment();
-        let live: BTreeSet<u64> = self
-            .lock()
-            .events
-            .values()
-            .map(|m| m.location.segment)
-            .collect();
-        let retiring: Vec<u64> = self
-            .journal
-            .segments()
-            .into_iter()
-            // A damaged segment stays for `store repair`, whatever it still holds.
-            .filter(|s| *s < active && !live.contains(s) && !self.journal.is_damaged(*s))
-            .collect();
-        for &segment in &retiring {
-            let (keys, marks) = {
-                let state = self.lock();
-                let mut batch = sled::Batch::default();
-                for (key, (id, seg)) in &state.dedupe {
-                    if *seg == segment {
-                        batch.insert(key.clone(), id.as_str().as_bytes());
-                    }
-                }
-                for (key, (value, seg)) in &state.tokens {
-                    if *seg == segment {
-                        batch.insert(key.clone(), value.clone());
-                    }
-                }
-                let marks: Vec<u64> = state
-                    .events
-                    .values()
-                    .filter(|m| m.routed_in == Some(segment))
-                    .map(|m| m.seq)
-                    .collect();
-                (batch, marks)
-            };
-            tree.apply_batch(keys).map_err(super::backend)?;
-            db.flush().map_err(super::backend)?;
-            if !marks.is_empty() {
-                let appended = self.append_records(vec![Record::Routed { seqs: marks }])?;
-                self.journal.sync()?;
-                index(&mut self.lock(), &appended);
-            }
-            self.journal.remove_segment(segment)?;
-            let mut state = self.lock();
-            state.dedupe.retain(|_, (_, seg)| *seg != segment);
-            state.tokens.retain(|_, (_, seg)| *seg != segment);
-        }
-        Ok(retiring.len())
     }
 
     /// Imports events from an older store that kept them in sled (at open, once).

@@ -1,7 +1,7 @@
 //! The event journal: append-only segment files of checksummed records, which intake appends
 //! to and fdatasyncs once per group instead of inserting into sled.
 //!
-//! Segments are `{dir}/{segment:016}.log`, numbered from 1. A record is
+//! Segments are `{dir}/{segment:016}.log`, numbered from 1 (`segment_files`). A record is
 //! `[u32 LE payload length][u32 LE crc32 of the payload][payload]`; payloads are never empty,
 //! so a zero length always means a torn or zero-filled tail.
 //!
@@ -12,22 +12,28 @@
 //! final append is cut off; damage anywhere is reported and skipped, and every valid
 //! record after it is kept. A last segment with damage is left as it is and appends go to
 //! a new one, so damaged bytes stay where `store repair` (`repair`) can move them aside.
+//! Purge and retention change written records and segments through `in_place`.
 
 mod extents;
+mod in_place;
 mod open;
 mod repair;
 mod scan;
+mod segment_files;
 
 pub(super) use open::inspect;
 pub(super) use repair::repair;
 pub(super) use scan::{DamageKind, Reader, SegmentReport, SegmentStart};
 
 use extents::Extents;
+use segment_files::{
+    create_dir, decode_header, encode_record, list_segments, open_segment, segment_path, sync_dir,
+};
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs::{self, File, OpenOptions};
+use std::fs::File;
 use std::io;
 use std::os::unix::fs::FileExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
@@ -251,74 +257,6 @@ impl Journal {
         Ok(buf)
     }
 
-    /// Rewrites the record at `location` in place with `payload` padded with spaces to
-    /// `location.len`, with its checksum; the length stays. Not durable until `sync_segment`.
-    pub(super) fn overwrite(&self, location: Location, payload: &[u8]) -> Result<(), JournalError> {
-        if payload.len() > location.len as usize {
-            return Err(JournalError::Corrupt(format!(
-                "a payload of {} bytes does not fit the record at {location:?}",
-                payload.len()
-            )));
-        }
-        let file = self.file(location.segment)?;
-        let mut header = [0; HEADER_LEN as usize];
-        file.read_exact_at(&mut header, location.offset)
-            .map_err(|e| past_end(e, location))?;
-        let (len, _) = decode_header(&header);
-        if len != location.len {
-            return Err(JournalError::Corrupt(format!(
-                "record at {location:?} has length {len}; not overwritten"
-            )));
-        }
-        let mut padded = payload.to_vec();
-        padded.resize(location.len as usize, b' ');
-        let mut buf = Vec::with_capacity(HEADER_LEN as usize + padded.len());
-        encode_record(&mut buf, &padded);
-        file.write_all_at(&buf, location.offset)?;
-        Ok(())
-    }
-
-    /// fdatasync of one segment (after `overwrite`s into an older segment).
-    pub(super) fn sync_segment(&self, segment: u64) -> Result<(), JournalError> {
-        self.file(segment)?.sync_data()?;
-        Ok(())
-    }
-
-    /// Deletes a segment's file and fsyncs the directory. Refuses the active segment, and
-    /// a damaged one (its damage is for `store repair` to move aside).
-    pub(super) fn remove_segment(&self, segment: u64) -> Result<(), JournalError> {
-        if self.is_damaged(segment) {
-            return Err(JournalError::Corrupt(format!(
-                "segment {segment} is damaged and is kept for repair"
-            )));
-        }
-        let file = {
-            let state = self.lock_append();
-            if segment == state.active {
-                return Err(JournalError::Corrupt(format!(
-                    "segment {segment} is the active segment and cannot be removed"
-                )));
-            }
-            self.lock_files_mut()
-                .remove(&segment)
-                .ok_or_else(|| not_in_journal(segment))?
-        };
-        // Vacated first (and durably), so a retired segment is never reported missing.
-        let forgotten = self
-            .extents
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .forget(segment);
-        if let Err(error) =
-            forgotten.and_then(|()| fs::remove_file(segment_path(&self.dir, segment)))
-        {
-            self.lock_files_mut().insert(segment, file);
-            return Err(error.into());
-        }
-        sync_dir(&self.dir)?;
-        Ok(())
-    }
-
     /// The segment appends currently go to.
     pub(super) fn active_segment(&self) -> u64 {
         self.lock_append().active
@@ -377,62 +315,6 @@ impl Journal {
     fn lock_files_mut(&self) -> std::sync::RwLockWriteGuard<'_, BTreeMap<u64, Arc<File>>> {
         self.files.write().unwrap_or_else(|p| p.into_inner())
     }
-}
-
-fn encode_record(buf: &mut Vec<u8>, payload: &[u8]) {
-    buf.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-    buf.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
-    buf.extend_from_slice(payload);
-}
-
-/// The length and checksum from the first eight bytes of `buf`.
-fn decode_header(buf: &[u8]) -> (u32, u32) {
-    let word = |i: usize| u32::from_le_bytes([buf[i], buf[i + 1], buf[i + 2], buf[i + 3]]);
-    (word(0), word(4))
-}
-
-fn segment_path(dir: &Path, segment: u64) -> PathBuf {
-    dir.join(format!("{segment:016}.log"))
-}
-
-fn open_segment(dir: &Path, segment: u64, create: bool) -> io::Result<File> {
-    OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create_new(create)
-        .open(segment_path(dir, segment))
-}
-
-/// Segment numbers in `dir`, oldest first; other files are ignored.
-fn list_segments(dir: &Path) -> io::Result<Vec<u64>> {
-    let mut segments = Vec::new();
-    for entry in fs::read_dir(dir)? {
-        let name = entry?.file_name();
-        let Some(number) = name.to_str().and_then(|n| n.strip_suffix(".log")) else {
-            continue;
-        };
-        if number.len() == 16 && number.bytes().all(|b| b.is_ascii_digit()) {
-            if let Ok(segment) = number.parse() {
-                segments.push(segment);
-            }
-        }
-    }
-    segments.sort_unstable();
-    Ok(segments)
-}
-
-/// Creates `dir` if it is missing, and makes its entry durable in the parent (every
-/// time: a process that created it may have crashed before that fsync).
-fn create_dir(dir: &Path) -> io::Result<()> {
-    fs::create_dir_all(dir)?;
-    match dir.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => sync_dir(parent),
-        _ => Ok(()),
-    }
-}
-
-fn sync_dir(dir: &Path) -> io::Result<()> {
-    File::open(dir)?.sync_all()
 }
 
 fn not_in_journal(segment: u64) -> JournalError {

@@ -12,6 +12,7 @@ use std::path::Path;
 use std::time::Duration;
 
 mod damage;
+mod layout;
 mod repair;
 
 /// Text only the event's data holds, to look for in the files.

@@ -1,5 +1,7 @@
 use super::*;
+use std::fs::{self, OpenOptions};
 use std::io::Write;
+use std::path::Path;
 
 mod damage;
 
