@@ -13,6 +13,8 @@
 //! - [`route`] matches events to handlers from `[[routes]]` (pure), with stage names and
 //!   archive reason types from [`route::lookup`], and its task turns stored events into jobs;
 //! - [`dispatch`] runs jobs: per-opportunity order, retries with [`backoff`], dead letters;
+//! - [`attempt`] runs one handler attempt behind a panic guard, on the [`document`] every
+//!   handler is given (the same JSON on stdin, in a POST body and to Rust plugins);
 //! - [`handler`] is the plugin API, the built-in `command` and `http` handlers, and the
 //!   Lever-aware `background-check`, `assessment` and `hris` handlers;
 //! - [`lever`] is the Data API client; [`lever_accounts`] holds one per account;
@@ -21,6 +23,11 @@
 //! - [`metrics`] names what is measured; [`alerts`] reports dead letters and bursts of
 //!   refused deliveries through a handler; [`retention`] deletes old finished events;
 //!   [`log_safe`] escapes sender-chosen text in log fields;
+//! - [`purge`] cuts an event down to a tombstone when its opportunity is deleted;
+//!   [`registered_tokens`] keeps the signing tokens `webhooks register` got from Lever;
+//! - [`admin`] is the operator's listener: probes, `/metrics`, the REST API and the dashboard;
+//!   [`telemetry`] sets up logging; [`sample`] builds realistic signed deliveries for `send`
+//!   and `bench`;
 //! - [`config`] reads the TOML file and assembles each component's own settings (routes,
 //!   dispatch, retry, alerts live next to their components); [`duration`] reads durations
 //!   like `"30s"` in them; [`cli`] is the command line;
