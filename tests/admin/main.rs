@@ -412,3 +412,63 @@ helpers::on_both_stores!(
     bad_requests_get_clear_json_errors_and_the_openapi_document_is_served,
     bulk_actions_refuse_unreadable_bodies_and_need_all_to_mean_everything,
 );
+
+/// The admin API's `curl` examples in docs/operations.md, run as written (with the
+/// listener's address, the token and real ids put in): each POST's body is read, never
+/// refused as unreadable (415) or as no filter (400). A `curl -d` without the JSON
+/// content type, which reads a filter as a form, would fail here.
+#[tokio::test]
+async fn the_documented_admin_curl_commands_are_read_as_written() {
+    let switch = Switch::default();
+    switch.failing.store(true, Ordering::SeqCst);
+    let app = spawn_with_switch(TOKEN, &switch).await;
+    let opportunity = "422acab5-0000-4000-8000-000000000001";
+    let event = deliver_and_finish(&app, opportunity).await;
+    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/operations.md"))
+        .unwrap();
+    let block = docs
+        .split("```sh\n")
+        .find(|block| block.contains("/api/v1/events/purge"))
+        .and_then(|block| block.split("```").next())
+        .expect("docs/operations.md has the admin API's curl examples");
+    let admin = app.admin.clone().unwrap();
+    let script = block
+        .replace("http://127.0.0.1:9090", &admin)
+        .replace("evt_…", &event)
+        .replace("422acab5-…", opportunity);
+
+    let mut posts = 0;
+    let mut setup = String::new();
+    for line in script.lines() {
+        if !line.starts_with("curl") {
+            setup.push_str(line);
+            setup.push('\n');
+            continue;
+        }
+        if !line.contains("-X POST") {
+            continue;
+        }
+        posts += 1;
+        let command = line.split("   #").next().unwrap();
+        let output = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(format!(
+                "{setup}{command} -s -o /dev/null -w '%{{http_code}}'"
+            ))
+            .env("LEVER_HOOKS_ADMIN_TOKEN", TOKEN)
+            .output()
+            .expect("bash and curl run");
+        let status = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(
+            !matches!(status.as_str(), "400" | "401" | "415" | "000"),
+            "{command} answered {status}"
+        );
+    }
+    assert_eq!(posts, 4, "the docs' POST examples: {script}");
+    let (_, view) = get(&app, &format!("/api/v1/events/{event}")).await;
+    assert!(
+        view["event"]["purgedAt"].is_u64(),
+        "the documented purge of {opportunity} purged its event: {view}"
+    );
+    app.stop().await;
+}
