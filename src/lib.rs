@@ -66,6 +66,8 @@ pub mod alerts;
 pub mod app;
 pub mod attempt;
 pub mod backoff;
+#[cfg(test)]
+mod captured_logs;
 pub mod cli;
 pub mod config;
 pub mod dispatch;

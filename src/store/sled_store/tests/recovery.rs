@@ -3,44 +3,14 @@
 //! repeat one a live event holds.
 
 use super::{accept, delivery};
+use crate::captured_logs::Captured;
 use crate::event::EventId;
 use crate::store::sled_store::SledStore;
 use crate::store::{EventFilter, NewJob, Routing, Store, StoredEvent};
 use serde_json::json;
-use std::io::Write;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
-use tracing_subscriber::fmt::MakeWriter;
-
-/// Log output captured in memory.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Captured {
-    type Writer = Captured;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
 
 /// Drops `store` and waits until nothing holds its files any more.
 async fn close(store: SledStore) {
