@@ -5,6 +5,7 @@
 use crate::lever::{
     ArchiveReasonType, ClientConfig, Directory, LeverClient, LeverError, RefreshTokenStore,
 };
+use crate::record_key::RecordKey;
 use crate::route::lookup::{Lookup, LookupError};
 use crate::route::ReasonType;
 use crate::store::Store;
@@ -127,19 +128,19 @@ fn lookup_error(account: &str, what: String, e: LeverError) -> LookupError {
     }
 }
 
-/// Rotated OAuth refresh tokens, kept as store records (`oauth/<account>`).
+/// Rotated OAuth refresh tokens, kept as store records ([`RecordKey::oauth_session`]).
 struct StoredRefreshTokens(Arc<dyn Store>);
 
 #[async_trait]
 impl RefreshTokenStore for StoredRefreshTokens {
     async fn load(&self, account: &str) -> Result<Option<String>, crate::error::BoxError> {
-        let record = self.0.record(&format!("oauth/{account}")).await?;
+        let record = self.0.record(&RecordKey::oauth_session(account)).await?;
         Ok(record.and_then(|v| v.as_str().map(str::to_owned)))
     }
 
     async fn save(&self, account: &str, value: &str) -> Result<(), crate::error::BoxError> {
         self.0
-            .put_record(&format!("oauth/{account}"), value.into())
+            .put_record(&RecordKey::oauth_session(account), value.into())
             .await?;
         Ok(())
     }

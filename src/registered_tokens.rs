@@ -1,6 +1,7 @@
 //! Signing tokens that `lever-hooks webhooks register` got from Lever, kept in the store
 //! per account, event and webhook, and accepted by intake next to the config's tokens.
 
+use crate::record_key::{RecordKey, RecordPrefix};
 use crate::store::{Store, StoreError};
 use secrecy::SecretString;
 use std::collections::HashMap;
@@ -9,11 +10,6 @@ use std::time::{Duration, Instant};
 
 /// The least time between two reloads triggered by failed verifications.
 const RELOAD_EVERY: Duration = Duration::from_secs(10);
-
-/// The store record holding the token of `webhook`, created for `event` in `account`.
-pub fn record_key(account: &str, event: &str, webhook: &str) -> String {
-    format!("signing-token/{account}/{event}/{webhook}")
-}
 
 /// Stores the signing token Lever returned for a new webhook.
 pub async fn save(
@@ -24,15 +20,21 @@ pub async fn save(
     token: &str,
 ) -> Result<(), StoreError> {
     store
-        .put_record(&record_key(account, event, webhook), token.into())
+        .put_record(
+            &RecordKey::signing_token(account, event, webhook),
+            token.into(),
+        )
         .await
 }
 
 /// Forgets the token of a deleted webhook; returns how many records went.
 pub async fn forget(store: &dyn Store, account: &str, webhook: &str) -> Result<usize, StoreError> {
     let mut removed = 0;
-    for (key, _) in store.records(&format!("signing-token/{account}/")).await? {
-        if key.rsplit('/').next() == Some(webhook) {
+    for (key, _) in store
+        .records(&RecordPrefix::signing_tokens_of(account))
+        .await?
+    {
+        if key.parts().last().map(String::as_str) == Some(webhook) {
             store.delete_record(&key).await?;
             removed += 1;
         }
@@ -72,15 +74,13 @@ impl RegisteredTokens {
 
     async fn reload(&self) -> Result<(), StoreError> {
         let mut tokens: HashMap<(String, String), Vec<SecretString>> = HashMap::new();
-        for (key, value) in self.store.records("signing-token/").await? {
-            let mut parts = key.splitn(4, '/').skip(1);
-            let (Some(account), Some(event), Some(token)) =
-                (parts.next(), parts.next(), value.as_str())
-            else {
+        for (key, value) in self.store.records(&RecordPrefix::signing_tokens()).await? {
+            let parts = key.parts();
+            let ([account, event, _], Some(token)) = (parts.as_slice(), value.as_str()) else {
                 continue;
             };
             tokens
-                .entry((account.to_owned(), event.to_owned()))
+                .entry((account.clone(), event.clone()))
                 .or_default()
                 .push(SecretString::from(token.to_owned()));
         }

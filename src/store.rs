@@ -32,6 +32,7 @@ pub use types::{
 };
 
 use crate::event::EventId;
+pub use crate::record_key::{RecordKey, RecordPrefix};
 use async_trait::async_trait;
 use std::time::Duration;
 
@@ -187,22 +188,26 @@ pub trait Store: Send + Sync + 'static {
     async fn flush(&self) -> Result<(), StoreError>;
 
     /// The record under `key`, if any.
-    async fn record(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError>;
+    async fn record(&self, key: &RecordKey) -> Result<Option<serde_json::Value>, StoreError>;
 
     /// Writes `value` under `key` (replacing any), durably before returning.
-    async fn put_record(&self, key: &str, value: serde_json::Value) -> Result<(), StoreError>;
+    async fn put_record(&self, key: &RecordKey, value: serde_json::Value)
+        -> Result<(), StoreError>;
 
     /// Writes `value` under `key` only if nothing is there, atomically and durably.
     /// Returns the record already there (and writes nothing), or `None` when it wrote.
     async fn insert_record(
         &self,
-        key: &str,
+        key: &RecordKey,
         value: serde_json::Value,
     ) -> Result<Option<serde_json::Value>, StoreError>;
 
     /// Every record whose key starts with `prefix`, in key order.
-    async fn records(&self, prefix: &str) -> Result<Vec<(String, serde_json::Value)>, StoreError>;
+    async fn records(
+        &self,
+        prefix: &RecordPrefix,
+    ) -> Result<Vec<(RecordKey, serde_json::Value)>, StoreError>;
 
     /// Removes the record under `key` (nothing if absent), durably.
-    async fn delete_record(&self, key: &str) -> Result<(), StoreError>;
+    async fn delete_record(&self, key: &RecordKey) -> Result<(), StoreError>;
 }

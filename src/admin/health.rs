@@ -2,6 +2,7 @@
 //! run) and `/metrics` (Prometheus text): no token, for probes and scrapers.
 
 use super::AdminState;
+use crate::record_key::RecordKey;
 use crate::store::now_millis;
 use actix_web::{web, HttpResponse};
 use serde_json::json;
@@ -22,7 +23,7 @@ async fn readyz(state: web::Data<AdminState>) -> HttpResponse {
         return HttpResponse::ServiceUnavailable()
             .json(json!({"status": "stopping", "error": "shutting down"}));
     }
-    match state.store.put_record("health/ready", json!(now_millis())).await {
+    match state.store.put_record(&RecordKey::readiness_probe(), json!(now_millis())).await {
         Ok(()) => HttpResponse::Ok().json(json!({"status": "ready"})),
         Err(e) => HttpResponse::ServiceUnavailable()
             .json(json!({"status": "unavailable", "error": format!("the store does not take writes: {e}")})),

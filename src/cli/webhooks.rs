@@ -5,6 +5,7 @@ use crate::config::{Config, DEFAULT_ACCOUNT};
 use crate::event::KNOWN_EVENTS;
 use crate::lever::LeverClient;
 use crate::lever_accounts::LeverAccounts;
+use crate::record_key::RecordPrefix;
 use crate::registered_tokens;
 use crate::store::{SledStore, Store};
 use anyhow::{bail, Context};
@@ -196,7 +197,7 @@ async fn list(target: &Target) -> anyhow::Result<ExitCode> {
     let (store, client) = open(target).await?;
     let webhooks = client.webhooks().await.context("listing webhooks")?;
     let stored = store
-        .records(&format!("signing-token/{}/", target.account))
+        .records(&RecordPrefix::signing_tokens_of(&target.account))
         .await?;
     if webhooks.is_empty() {
         println!(
@@ -209,7 +210,7 @@ async fn list(target: &Target) -> anyhow::Result<ExitCode> {
     for webhook in &webhooks {
         let has_token = stored
             .iter()
-            .any(|(key, _)| key.rsplit('/').next() == Some(webhook.id.as_str()));
+            .any(|(key, _)| key.parts().last() == Some(&webhook.id));
         println!(
             "{:<38} {:<24} {:<6} {}",
             webhook.id,

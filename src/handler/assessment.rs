@@ -10,6 +10,7 @@ use super::provider::{answer_id, Provider, ProviderConfig};
 use super::{async_trait, BoxError, Handler, HandlerContext, Outcome};
 use crate::document::EventDocument;
 use crate::event::{LeverEvent, StageChange};
+use crate::record_key::RecordKey;
 use crate::store::{now_millis, Millis};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -136,10 +137,7 @@ impl AssessmentHandler {
         }
 
         // Claim the person's invite for this assessment, or find the earlier one.
-        let key = format!(
-            "assessment/{}/{contact}/{}",
-            doc.account, self.config.assessment
-        );
+        let key = RecordKey::assessment_invite(&doc.account, &contact, &self.config.assessment);
         let mine = json!({"state": "inviting", "by": doc.idempotency_key, "opportunityId": opportunity_id, "at": now_millis()});
         if let Some(earlier) = store
             .insert_record(&key, mine.clone())

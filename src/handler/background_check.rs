@@ -10,6 +10,7 @@ use super::{async_trait, BoxError, Handler, HandlerContext, Outcome};
 use crate::document::EventDocument;
 use crate::event::{ArchiveChange, LeverEvent, StageChange};
 use crate::lever::LeverError;
+use crate::record_key::RecordKey;
 use crate::store::now_millis;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -74,11 +75,6 @@ pub struct BackgroundCheckHandler {
     deps: LeverDeps,
 }
 
-/// The record kept per opportunity (`bgcheck/<account>/<opportunity>`).
-fn record_key(account: &str, opportunity: &str) -> String {
-    format!("bgcheck/{account}/{opportunity}")
-}
-
 impl BackgroundCheckHandler {
     /// Builds the handler.
     pub fn new(
@@ -97,7 +93,7 @@ impl BackgroundCheckHandler {
         let api = self.deps.api(&doc.account)?;
         let store = &*self.deps.store;
         let opportunity_id = change.opportunity_id.as_str();
-        let key = record_key(&doc.account, opportunity_id);
+        let key = RecordKey::background_check(&doc.account, opportunity_id);
         let record = store.record(&key).await.map_err(store_failure)?;
         if let Some(check) = record.as_ref().and_then(|r| r["checkId"].as_str()) {
             info!(event_id = %doc.id, opportunity = opportunity_id, check, "a background check was already requested for this opportunity");
@@ -197,7 +193,7 @@ impl BackgroundCheckHandler {
         }
         let api = self.deps.api(&doc.account)?;
         let store = &*self.deps.store;
-        let key = record_key(&doc.account, opportunity_id);
+        let key = RecordKey::background_check(&doc.account, opportunity_id);
         let record = store.record(&key).await.map_err(store_failure)?;
         let Some(record) = record.filter(|r| r["state"] == "open") else {
             return Ok(Outcome::Done);

@@ -12,6 +12,7 @@ use crate::document::EventDocument;
 use crate::event::LeverEvent;
 use crate::lever::{LeverClient, LeverError, Offer, Opportunity};
 use crate::lever_accounts::AccountApi;
+use crate::record_key::RecordKey;
 use crate::store::now_millis;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -90,7 +91,7 @@ impl HrisHandler {
         else {
             return Err(Outcome::give_up("the opportunity names no contact"));
         };
-        let key = format!("hris/{}/{contact}", doc.account);
+        let key = RecordKey::hris_employee(&doc.account, &contact);
         let mine = json!({"state": "creating", "by": doc.idempotency_key, "opportunityId": opportunity_id, "at": now_millis()});
         let mut employee = None;
         if let Some(existing) = store

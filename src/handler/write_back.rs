@@ -1,7 +1,8 @@
 //! Writes to Lever that must happen once per idempotency key, however often a job is
 //! retried or replayed: notes and tags.
 //!
-//! Lever has no idempotency keys, so each write is recorded in the store (`write/<key>`):
+//! Lever has no idempotency keys, so each write is recorded in the store
+//! ([`RecordKey::lever_write`]):
 //! `started` before the call, `done` after it. A retry that finds `done` skips the call.
 //! One that finds `started` (the process died between the call and the record) looks for
 //! the note's reference line on the opportunity before writing it again. Tags need no
@@ -10,6 +11,7 @@
 use super::lever_common::{lever_failure, store_failure};
 use super::Outcome;
 use crate::lever::LeverClient;
+use crate::record_key::RecordKey;
 use crate::store::{now_millis, Store};
 use serde_json::{json, Value};
 
@@ -37,7 +39,7 @@ impl WriteBack<'_> {
         opportunity: &str,
         text: &str,
     ) -> Result<Option<String>, Outcome> {
-        let record_key = format!("write/{key}");
+        let record_key = RecordKey::lever_write(key);
         let existing = self
             .store
             .record(&record_key)
@@ -78,7 +80,7 @@ impl WriteBack<'_> {
         opportunity: &str,
         tags: &[String],
     ) -> Result<(), Outcome> {
-        let record_key = format!("write/{key}");
+        let record_key = RecordKey::lever_write(key);
         let existing = self
             .store
             .record(&record_key)
@@ -94,7 +96,7 @@ impl WriteBack<'_> {
         self.record_done(&record_key, None).await
     }
 
-    async fn record_done(&self, record_key: &str, note: Option<&str>) -> Result<(), Outcome> {
+    async fn record_done(&self, record_key: &RecordKey, note: Option<&str>) -> Result<(), Outcome> {
         self.store
             .put_record(
                 record_key,

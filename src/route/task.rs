@@ -7,6 +7,7 @@ use super::{order_key, Facts, Needs, Router};
 use crate::event::{LeverEvent, OpportunityId};
 use crate::log_safe::LogSafe;
 use crate::metrics::JOBS_CREATED;
+use crate::record_key::RecordKey;
 use crate::store::{
     now_millis, Change, EventFilter, NewJob, Routing, Store, StoreError, StoredEvent,
 };
@@ -251,7 +252,7 @@ impl RouterTask {
         let Some(opportunity) = &event.opportunity_id else {
             return Ok(true);
         };
-        let key = format!("hire/{}/{opportunity}/{handler}", event.account);
+        let key = RecordKey::hire_once(&event.account, opportunity.as_str(), handler);
         let mine = serde_json::Value::String(event.id.to_string());
         match self.store.insert_record(&key, mine.clone()).await? {
             None => Ok(true),

@@ -27,6 +27,7 @@ use super::{
     Millis, NewEvent, NextStep, Routing, Store, StoreError, StoredEvent,
 };
 use crate::event::EventId;
+use crate::record_key::{RecordKey, RecordPrefix};
 use async_trait::async_trait;
 use notify::Wakeups;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -381,28 +382,39 @@ impl Store for PostgresStore {
         Ok(())
     }
 
-    async fn record(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError> {
-        bounded(records::record(&self.pool, key)).await
+    async fn record(&self, key: &RecordKey) -> Result<Option<serde_json::Value>, StoreError> {
+        bounded(records::record(&self.pool, key.as_str())).await
     }
 
-    async fn put_record(&self, key: &str, value: serde_json::Value) -> Result<(), StoreError> {
-        bounded(records::put_record(&self.pool, key, &value)).await
+    async fn put_record(
+        &self,
+        key: &RecordKey,
+        value: serde_json::Value,
+    ) -> Result<(), StoreError> {
+        bounded(records::put_record(&self.pool, key.as_str(), &value)).await
     }
 
     async fn insert_record(
         &self,
-        key: &str,
+        key: &RecordKey,
         value: serde_json::Value,
     ) -> Result<Option<serde_json::Value>, StoreError> {
-        bounded(records::insert_record(&self.pool, key, &value)).await
+        bounded(records::insert_record(&self.pool, key.as_str(), &value)).await
     }
 
-    async fn records(&self, prefix: &str) -> Result<Vec<(String, serde_json::Value)>, StoreError> {
-        bounded(records::records(&self.pool, prefix)).await
+    async fn records(
+        &self,
+        prefix: &RecordPrefix,
+    ) -> Result<Vec<(RecordKey, serde_json::Value)>, StoreError> {
+        let listed = bounded(records::records(&self.pool, prefix.as_str())).await?;
+        Ok(listed
+            .into_iter()
+            .map(|(key, value)| (RecordKey::from_stored(key), value))
+            .collect())
     }
 
-    async fn delete_record(&self, key: &str) -> Result<(), StoreError> {
-        bounded(records::delete_record(&self.pool, key)).await
+    async fn delete_record(&self, key: &RecordKey) -> Result<(), StoreError> {
+        bounded(records::delete_record(&self.pool, key.as_str())).await
     }
 }
 

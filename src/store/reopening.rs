@@ -12,6 +12,7 @@ use super::{
     NewEvent, NextStep, Routing, SledStore, Store, StoreError, StoredEvent,
 };
 use crate::event::EventId;
+use crate::record_key::{RecordKey, RecordPrefix};
 use async_trait::async_trait;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -209,27 +210,34 @@ impl Store for ReopeningStore {
         forward!(self.prune(cutoff))
     }
 
-    async fn record(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError> {
+    async fn record(&self, key: &RecordKey) -> Result<Option<serde_json::Value>, StoreError> {
         forward!(self.record(key))
     }
 
-    async fn put_record(&self, key: &str, value: serde_json::Value) -> Result<(), StoreError> {
+    async fn put_record(
+        &self,
+        key: &RecordKey,
+        value: serde_json::Value,
+    ) -> Result<(), StoreError> {
         forward!(self.put_record(key, value))
     }
 
     async fn insert_record(
         &self,
-        key: &str,
+        key: &RecordKey,
         value: serde_json::Value,
     ) -> Result<Option<serde_json::Value>, StoreError> {
         forward!(self.insert_record(key, value))
     }
 
-    async fn records(&self, prefix: &str) -> Result<Vec<(String, serde_json::Value)>, StoreError> {
+    async fn records(
+        &self,
+        prefix: &RecordPrefix,
+    ) -> Result<Vec<(RecordKey, serde_json::Value)>, StoreError> {
         forward!(self.records(prefix))
     }
 
-    async fn delete_record(&self, key: &str) -> Result<(), StoreError> {
+    async fn delete_record(&self, key: &RecordKey) -> Result<(), StoreError> {
         forward!(self.delete_record(key))
     }
 }

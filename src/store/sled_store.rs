@@ -35,6 +35,7 @@ use super::{
     NewEvent, NextStep, Routing, Store, StoreError, StoredEvent,
 };
 use crate::event::EventId;
+use crate::record_key::{RecordKey, RecordPrefix};
 use async_trait::async_trait;
 use event_log::EventLog;
 use group_commit::{write_batches, IngestRequest, Pending, MAX_BATCH};
@@ -283,27 +284,39 @@ impl Store for SledStore {
         self.inner.flusher.flush(&self.inner.db).await
     }
 
-    async fn record(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError> {
-        self.read_record(key).await
+    async fn record(&self, key: &RecordKey) -> Result<Option<serde_json::Value>, StoreError> {
+        self.read_record(key.as_str()).await
     }
 
-    async fn put_record(&self, key: &str, value: serde_json::Value) -> Result<(), StoreError> {
-        self.write_record(key, value).await
+    async fn put_record(
+        &self,
+        key: &RecordKey,
+        value: serde_json::Value,
+    ) -> Result<(), StoreError> {
+        self.write_record(key.as_str(), value).await
     }
 
     async fn insert_record(
         &self,
-        key: &str,
+        key: &RecordKey,
         value: serde_json::Value,
     ) -> Result<Option<serde_json::Value>, StoreError> {
-        self.insert_new_record(key, value).await
+        self.insert_new_record(key.as_str(), value).await
     }
 
-    async fn records(&self, prefix: &str) -> Result<Vec<(String, serde_json::Value)>, StoreError> {
-        self.records_under(prefix).await
+    async fn records(
+        &self,
+        prefix: &RecordPrefix,
+    ) -> Result<Vec<(RecordKey, serde_json::Value)>, StoreError> {
+        Ok(self
+            .records_under(prefix.as_str())
+            .await?
+            .into_iter()
+            .map(|(key, value)| (RecordKey::from_stored(key), value))
+            .collect())
     }
 
-    async fn delete_record(&self, key: &str) -> Result<(), StoreError> {
-        self.remove_record(key).await
+    async fn delete_record(&self, key: &RecordKey) -> Result<(), StoreError> {
+        self.remove_record(key.as_str()).await
     }
 }

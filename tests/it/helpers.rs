@@ -9,7 +9,7 @@ use lever_hooks::handler::{BoxError, Handler, HandlerContext, HandlerRegistry, O
 use lever_hooks::sample::{random_token, signed_body, SampleEvent};
 use lever_hooks::store::{
     Attempt, Change, ClaimedJob, IngestOutcome, Job, JobId, Millis, NewEvent, NextStep,
-    PostgresStore, Routing, SledStore, Store, StoreError, StoredEvent,
+    PostgresStore, RecordKey, RecordPrefix, Routing, SledStore, Store, StoreError, StoredEvent,
 };
 use lever_hooks::{App, Config, EventDocument};
 use serde_json::Value;
@@ -523,23 +523,30 @@ impl Store for CountingStore {
     async fn prune(&self, cutoff: Millis) -> Result<usize, StoreError> {
         self.inner.prune(cutoff).await
     }
-    async fn record(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError> {
+    async fn record(&self, key: &RecordKey) -> Result<Option<serde_json::Value>, StoreError> {
         self.inner.record(key).await
     }
-    async fn put_record(&self, key: &str, value: serde_json::Value) -> Result<(), StoreError> {
+    async fn put_record(
+        &self,
+        key: &RecordKey,
+        value: serde_json::Value,
+    ) -> Result<(), StoreError> {
         self.inner.put_record(key, value).await
     }
     async fn insert_record(
         &self,
-        key: &str,
+        key: &RecordKey,
         value: serde_json::Value,
     ) -> Result<Option<serde_json::Value>, StoreError> {
         self.inner.insert_record(key, value).await
     }
-    async fn records(&self, prefix: &str) -> Result<Vec<(String, serde_json::Value)>, StoreError> {
+    async fn records(
+        &self,
+        prefix: &RecordPrefix,
+    ) -> Result<Vec<(RecordKey, serde_json::Value)>, StoreError> {
         self.inner.records(prefix).await
     }
-    async fn delete_record(&self, key: &str) -> Result<(), StoreError> {
+    async fn delete_record(&self, key: &RecordKey) -> Result<(), StoreError> {
         self.inner.delete_record(key).await
     }
 }

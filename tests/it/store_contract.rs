@@ -9,7 +9,7 @@
 
 use crate::contract;
 
-use lever_hooks::store::SledStore;
+use lever_hooks::store::{RecordKey, SledStore};
 use lever_hooks::Store;
 use std::sync::Arc;
 
@@ -156,12 +156,18 @@ mod sled_on_disk {
         let dir = tempfile::tempdir().unwrap();
         let store = SledStore::open(dir.path()).unwrap();
         store
-            .put_record("oauth/acme", serde_json::json!({"token": "rotated"}))
+            .put_record(
+                &RecordKey::oauth_session("acme"),
+                serde_json::json!({"token": "rotated"}),
+            )
             .await
             .unwrap();
         assert_eq!(
             store
-                .insert_record("hris/c1", serde_json::json!("e-1"))
+                .insert_record(
+                    &RecordKey::hris_employee("acme", "c1"),
+                    serde_json::json!("e-1")
+                )
                 .await
                 .unwrap(),
             None
@@ -171,12 +177,18 @@ mod sled_on_disk {
         let store = reopen(dir.path()).await;
 
         assert_eq!(
-            store.record("oauth/acme").await.unwrap(),
+            store
+                .record(&RecordKey::oauth_session("acme"))
+                .await
+                .unwrap(),
             Some(serde_json::json!({"token": "rotated"}))
         );
         assert_eq!(
             store
-                .insert_record("hris/c1", serde_json::json!("e-2"))
+                .insert_record(
+                    &RecordKey::hris_employee("acme", "c1"),
+                    serde_json::json!("e-2")
+                )
                 .await
                 .unwrap(),
             Some(serde_json::json!("e-1"))

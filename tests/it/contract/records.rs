@@ -1,21 +1,23 @@
 //! Contract: records, the small durable JSON values handlers and the Lever client keep.
 
+use lever_hooks::store::{RecordKey, RecordPrefix};
 use lever_hooks::Store;
 use serde_json::json;
 use std::sync::Arc;
 
 pub async fn a_put_record_reads_back_and_a_second_put_replaces_it(store: Arc<dyn Store>) {
-    assert_eq!(store.record("oauth/acme").await.unwrap(), None);
+    let acme = RecordKey::oauth_session("acme");
+    assert_eq!(store.record(&acme).await.unwrap(), None);
     store
-        .put_record("oauth/acme", json!({"token": "one"}))
+        .put_record(&acme, json!({"token": "one"}))
         .await
         .unwrap();
     store
-        .put_record("oauth/acme", json!({"token": "two"}))
+        .put_record(&acme, json!({"token": "two"}))
         .await
         .unwrap();
     assert_eq!(
-        store.record("oauth/acme").await.unwrap(),
+        store.record(&acme).await.unwrap(),
         Some(json!({"token": "two"}))
     );
 }
@@ -23,7 +25,7 @@ pub async fn a_put_record_reads_back_and_a_second_put_replaces_it(store: Arc<dyn
 pub async fn insert_record_writes_only_the_first_value_and_returns_it_to_later_callers(
     store: Arc<dyn Store>,
 ) {
-    let key = "bgcheck/default/opp-1";
+    let key = &RecordKey::background_check("default", "opp-1");
     assert_eq!(
         store
             .insert_record(key, json!({"by": "first"}))
@@ -50,7 +52,11 @@ pub async fn concurrent_insert_record_lets_exactly_one_caller_win(store: Arc<dyn
     let tasks: Vec<_> = (0..32)
         .map(|i| {
             let store = store.clone();
-            tokio::spawn(async move { store.insert_record("hris/contact-1", json!(i)).await })
+            tokio::spawn(async move {
+                store
+                    .insert_record(&RecordKey::hris_employee("default", "contact-1"), json!(i))
+                    .await
+            })
         })
         .collect();
     let mut winners = Vec::new();
@@ -67,26 +73,47 @@ pub async fn concurrent_insert_record_lets_exactly_one_caller_win(store: Arc<dyn
         seen.iter().all(|v| *v == winner),
         "losers all see the winner"
     );
-    assert_eq!(store.record("hris/contact-1").await.unwrap(), Some(winner));
+    assert_eq!(
+        store
+            .record(&RecordKey::hris_employee("default", "contact-1"))
+            .await
+            .unwrap(),
+        Some(winner)
+    );
 }
 
 pub async fn records_lists_by_prefix_in_key_order_and_delete_removes(store: Arc<dyn Store>) {
-    for key in [
-        "tokens/acme/b",
-        "tokens/acme/a",
-        "tokens/acmex/c",
-        "other/x",
+    let key = |handler: &str, name: &str| RecordKey::handler(handler, name);
+    for (handler, name) in [
+        ("acme", "tokens/b"),
+        ("acme", "tokens/a"),
+        ("acme", "other"),
+        ("acmex", "tokens/c"),
     ] {
-        store.put_record(key, json!(key)).await.unwrap();
+        store
+            .put_record(&key(handler, name), json!(name))
+            .await
+            .unwrap();
     }
-    let listed = store.records("tokens/acme/").await.unwrap();
+    let tokens = RecordPrefix::handler_names("acme", "tokens/");
+    let listed = store.records(&tokens).await.unwrap();
     assert_eq!(
         listed.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
-        ["tokens/acme/a", "tokens/acme/b"]
+        ["handler/acme/tokens/a", "handler/acme/tokens/b"]
     );
-    assert_eq!(listed[0].1, json!("tokens/acme/a"));
-    store.delete_record("tokens/acme/a").await.unwrap();
-    store.delete_record("tokens/acme/never").await.unwrap();
-    assert_eq!(store.record("tokens/acme/a").await.unwrap(), None);
-    assert_eq!(store.records("tokens/acme/").await.unwrap().len(), 1);
+    assert_eq!(listed[0].0, key("acme", "tokens/a"));
+    assert_eq!(listed[0].1, json!("tokens/a"));
+    assert_eq!(
+        store
+            .records(&RecordPrefix::handler("acme"))
+            .await
+            .unwrap()
+            .len(),
+        3,
+        "another handler's records (acmex) are not listed"
+    );
+    store.delete_record(&key("acme", "tokens/a")).await.unwrap();
+    store.delete_record(&key("acme", "never")).await.unwrap();
+    assert_eq!(store.record(&key("acme", "tokens/a")).await.unwrap(), None);
+    assert_eq!(store.records(&tokens).await.unwrap().len(), 1);
 }

@@ -3,6 +3,7 @@
 
 use super::*;
 use lever_hooks::fake_lever::{AuthKind, FailureRule};
+use lever_hooks::store::RecordKey;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lever_429s_are_retried_and_the_job_still_completes() {
@@ -100,7 +101,10 @@ oauth = {{ client_id = "fake-client-id", client_secret = "fake-client-secret", r
         let client = &accounts.get("default").unwrap().client;
         let opportunity = client.opportunity(DANA_BACKEND).await;
         assert!(opportunity.is_ok(), "start {start}: {opportunity:?}");
-        let saved = store.record("oauth/default").await.unwrap();
+        let saved = store
+            .record(&RecordKey::oauth_session("default"))
+            .await
+            .unwrap();
         assert!(
             saved.is_some(),
             "start {start}: the rotated token is in the store"

@@ -6,7 +6,7 @@
 use super::*;
 use lever_hooks::cli::webhooks::{run, Target, WebhooksArgs, WebhooksCommand};
 use lever_hooks::handler::HandlerRegistry;
-use lever_hooks::store::PostgresStore;
+use lever_hooks::store::{PostgresStore, RecordKey, RecordPrefix};
 use std::path::PathBuf;
 
 /// Where the CLI and the service keep the registered tokens.
@@ -128,9 +128,12 @@ max_backoff = "200ms"
     assert_eq!(webhooks.len(), 2);
     assert!(webhooks.iter().all(|w| w.url == url));
     let store = storage.open().await;
-    let stored = store.records("signing-token/default/").await.unwrap();
+    let stored = store
+        .records(&RecordPrefix::signing_tokens_of("default"))
+        .await
+        .unwrap();
     for webhook in &webhooks {
-        let key = format!("signing-token/default/{}/{}", webhook.event, webhook.id);
+        let key = RecordKey::signing_token("default", &webhook.event, &webhook.id);
         let token = stored
             .iter()
             .find(|(k, _)| *k == key)
@@ -154,7 +157,11 @@ max_backoff = "200ms"
     assert_eq!(lever.state().webhooks.len(), 1);
     let store = storage.open().await;
     assert_eq!(
-        store.records("signing-token/default/").await.unwrap().len(),
+        store
+            .records(&RecordPrefix::signing_tokens_of("default"))
+            .await
+            .unwrap()
+            .len(),
         1,
         "its token is forgotten"
     );

@@ -9,6 +9,7 @@ use lever_hooks::lever::{
     ClientConfig, Credentials, Directory, LeverClient, MemoryRefreshTokenStore,
 };
 use lever_hooks::lever_accounts::{AccountApi, LeverAccounts};
+use lever_hooks::store::RecordKey;
 use lever_hooks::EventDocument;
 
 fn client(lever: &FakeLever) -> LeverClient {
@@ -108,7 +109,7 @@ async fn a_note_written_before_a_crash_is_found_by_its_reference_not_written_aga
     // The previous attempt recorded that it started, Lever stored the note, and the
     // process died before recording that it was done.
     store
-        .put_record(&format!("write/{key}"), json!({"state": "started"}))
+        .put_record(&RecordKey::lever_write(key), json!({"state": "started"}))
         .await
         .unwrap();
     let earlier = client
@@ -147,7 +148,7 @@ async fn a_note_written_before_a_crash_is_found_by_its_reference_not_written_aga
     );
     assert_eq!(
         store
-            .record(&format!("write/{key}"))
+            .record(&RecordKey::lever_write(key))
             .await
             .unwrap()
             .unwrap()["state"],

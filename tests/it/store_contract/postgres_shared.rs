@@ -6,7 +6,8 @@ use super::contract::fixtures::{accept, delivery, fresh_delivery, routing, LEASE
 use super::contract::pg;
 use lever_hooks::route::order_key;
 use lever_hooks::store::{
-    Attempt, AttemptOutcome, Change, IngestOutcome, NewJob, NextStep, PostgresStore,
+    Attempt, AttemptOutcome, Change, IngestOutcome, NewJob, NextStep, PostgresStore, RecordKey,
+    RecordPrefix,
 };
 use lever_hooks::Store;
 use std::collections::{HashMap, HashSet};
@@ -222,7 +223,7 @@ async fn insert_record_racing_on_two_instances_has_one_winner() {
         return;
     };
     for round in 0..30 {
-        let key = format!("hire/default/opp-{round}/hris");
+        let key = RecordKey::hire_once("default", &format!("opp-{round}"), "hris");
         let (x, y) = tokio::join!(
             a.insert_record(&key, serde_json::json!("from-a")),
             b.insert_record(&key, serde_json::json!("from-b"))
@@ -344,7 +345,10 @@ async fn an_instance_opens_no_more_connections_than_its_pool_size() {
             let store = store.clone();
             tokio::spawn(async move {
                 store
-                    .put_record(&format!("pool/{i:02}"), serde_json::json!(i))
+                    .put_record(
+                        &RecordKey::handler("pool", &format!("{i:02}")),
+                        serde_json::json!(i),
+                    )
                     .await
             })
         })
@@ -352,7 +356,14 @@ async fn an_instance_opens_no_more_connections_than_its_pool_size() {
     for call in calls {
         call.await.unwrap().unwrap();
     }
-    assert_eq!(store.records("pool/").await.unwrap().len(), 32);
+    assert_eq!(
+        store
+            .records(&RecordPrefix::handler("pool"))
+            .await
+            .unwrap()
+            .len(),
+        32
+    );
 
     // The pool keeps what it opened, idle, so counting now counts every connection it made.
     let observer = sqlx::postgres::PgPoolOptions::new()

@@ -6,7 +6,7 @@ use super::{accept, delivery};
 use crate::captured_logs::Captured;
 use crate::event::EventId;
 use crate::store::sled_store::SledStore;
-use crate::store::{EventFilter, NewJob, Routing, Store, StoredEvent};
+use crate::store::{EventFilter, NewJob, RecordKey, Routing, Store, StoredEvent};
 use serde_json::json;
 use std::path::Path;
 use std::sync::Arc;
@@ -60,7 +60,10 @@ async fn healthy_store(dir: &Path) -> Vec<StoredEvent> {
         .collect();
     store.route(routed).await.unwrap();
     store
-        .put_record("settings", json!({"kept": true}))
+        .put_record(
+            &RecordKey::handler("settings", "kept"),
+            json!({"kept": true}),
+        )
         .await
         .unwrap();
     close(store).await;
@@ -87,7 +90,10 @@ async fn opens_with_everything_despite(dir: &Path, events: &[StoredEvent], file:
     }
     assert_eq!(listed(&store).await.len(), events.len());
     assert_eq!(
-        store.record("settings").await.unwrap(),
+        store
+            .record(&RecordKey::handler("settings", "kept"))
+            .await
+            .unwrap(),
         Some(json!({"kept": true}))
     );
     assert!(
