@@ -10,7 +10,7 @@ pub use crate::alerts::{AlertsConfig, RejectedBurstConfig};
 pub use crate::dispatch::{DispatchConfig, RetryConfig};
 /// The duration parser, kept at its old path for code written against it.
 pub use crate::duration;
-pub use crate::route::{ReasonType, RouteConfig};
+pub use crate::route::{ArchiveReasonType, RouteConfig};
 pub use admin::AdminConfig;
 pub use sections::{AccountConfig, OAuthSettings, RateLimitSettings, StorageConfig};
 pub use server::{ServerConfig, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PENDING_BODY_BYTES};

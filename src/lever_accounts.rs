@@ -7,7 +7,6 @@ use crate::lever::{
 };
 use crate::record_key::RecordKey;
 use crate::route::lookup::{Lookup, LookupError};
-use crate::route::ReasonType;
 use crate::store::Store;
 use async_trait::async_trait;
 use std::collections::BTreeMap;
@@ -98,7 +97,7 @@ impl Lookup for LeverAccounts {
         &self,
         account: &str,
         reason: &str,
-    ) -> Result<Option<ReasonType>, LookupError> {
+    ) -> Result<Option<ArchiveReasonType>, LookupError> {
         let Some(api) = self.get(account) else {
             return Ok(None);
         };
@@ -107,16 +106,7 @@ impl Lookup for LeverAccounts {
             .archive_reason(reason)
             .await
             .map_err(|e| lookup_error(account, format!("archive reason {reason}"), e))?;
-        Ok(found.and_then(|r| reason_type(&r.r#type)))
-    }
-}
-
-/// Our two reason types from Lever's; an unknown type is neither.
-fn reason_type(lever: &ArchiveReasonType) -> Option<ReasonType> {
-    match lever {
-        ArchiveReasonType::Hired => Some(ReasonType::Hired),
-        ArchiveReasonType::NonHired => Some(ReasonType::NonHired),
-        _ => None,
+        Ok(found.map(|r| r.r#type))
     }
 }
 

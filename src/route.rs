@@ -3,7 +3,7 @@
 //!
 //! Besides Lever's event names, a route can name a *meaning*: `hired` (a
 //! `candidateHired`, or an archive with a reason of type hired), `archived` (optionally
-//! only one [`ReasonType`]) and `unarchived`. Stage filters take a stage id or its name.
+//! only one [`ArchiveReasonType`]) and `unarchived`. Stage filters take a stage id or its name.
 //! Names and reason types are not in the payload; the dispatcher looks them up through
 //! the Data API ([`lookup`]) and hands them in as [`Facts`], so the rules stay pure.
 
@@ -11,7 +11,11 @@ pub mod lookup;
 mod settings;
 mod task;
 
-pub use settings::{ReasonType, RouteConfig};
+pub use settings::RouteConfig;
+
+/// The type of an archive reason, as Lever classifies it: the model's own type, so a
+/// route's `reason_type` and the Data API's answer are one vocabulary.
+pub use crate::lever::ArchiveReasonType;
 pub use task::{RoutedBatch, RouterTask};
 
 use crate::event::LeverEvent;
@@ -34,7 +38,7 @@ pub struct Facts {
     /// The name of the stage a stage change came from.
     pub from_stage_name: Option<String>,
     /// The type of the reason an opportunity was archived with.
-    pub reason_type: Option<ReasonType>,
+    pub reason_type: Option<ArchiveReasonType>,
 }
 
 /// Which [`Facts`] an event's routing depends on.
@@ -161,7 +165,7 @@ fn route_matches(
         };
         let archived = archive.is_some_and(|c| c.to_archived.is_some());
         let hired = matches!(typed, Some(LeverEvent::CandidateHired(_)))
-            || (archived && facts.reason_type == Some(ReasonType::Hired));
+            || (archived && facts.reason_type == Some(ArchiveReasonType::Hired));
         let by_meaning = |meaning: &str| route.events.iter().any(|e| e == meaning);
         if by_meaning(MEANING_HIRED) && hired {
             How::HireMeaning
@@ -173,8 +177,8 @@ fn route_matches(
             return None;
         }
     };
-    if let Some(wanted) = route.reason_type {
-        if facts.reason_type != Some(wanted) {
+    if let Some(wanted) = &route.reason_type {
+        if facts.reason_type.as_ref() != Some(wanted) {
             return None;
         }
     }

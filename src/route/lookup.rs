@@ -1,7 +1,7 @@
 //! What routing asks an account's Data API: the names of stages and the types of archive
 //! reasons, which Lever's payloads carry only as ids.
 
-use super::ReasonType;
+use super::ArchiveReasonType;
 use async_trait::async_trait;
 
 /// A lookup could not be answered now (the Data API is unreachable, say); routing of the
@@ -32,7 +32,7 @@ pub trait Lookup: Send + Sync + 'static {
         &self,
         account: &str,
         reason: &str,
-    ) -> Result<Option<ReasonType>, LookupError>;
+    ) -> Result<Option<ArchiveReasonType>, LookupError>;
 }
 
 /// A lookup that knows nothing (no account has a Data API configured).
@@ -45,7 +45,11 @@ impl Lookup for NoLookup {
         Ok(None)
     }
 
-    async fn reason_type(&self, _: &str, _: &str) -> Result<Option<ReasonType>, LookupError> {
+    async fn reason_type(
+        &self,
+        _: &str,
+        _: &str,
+    ) -> Result<Option<ArchiveReasonType>, LookupError> {
         Ok(None)
     }
 }

@@ -1,7 +1,7 @@
-//! `[[routes]]` as written in the config file, with the archive [`ReasonType`] a route may
-//! filter on. `config` reads them from the file; each route checks itself.
+//! `[[routes]]` as written in the config file. `config` reads them from the file; each
+//! route checks itself.
 
-use super::{MEANINGS, MEANING_ARCHIVED};
+use super::{ArchiveReasonType, MEANINGS, MEANING_ARCHIVED};
 use crate::event::KNOWN_EVENTS;
 use serde::Deserialize;
 
@@ -18,21 +18,12 @@ pub struct RouteConfig {
     /// Only stage changes out of this stage (name or id).
     #[serde(default)]
     pub from_stage: Option<String>,
-    /// With `events = ["archived"]`: only archives whose reason is of this type.
+    /// With `events = ["archived"]`: only archives whose reason is of this type,
+    /// `"hired"` or `"non-hired"` (any other spelling is a config problem).
     #[serde(default)]
-    pub reason_type: Option<ReasonType>,
+    pub reason_type: Option<ArchiveReasonType>,
     /// The handler that gets a job for each matching event.
     pub handler: String,
-}
-
-/// The type of an archive reason, as Lever classifies it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ReasonType {
-    /// The opportunity was hired.
-    Hired,
-    /// Any other archive: rejected, withdrew, ….
-    NonHired,
 }
 
 impl RouteConfig {
@@ -68,7 +59,12 @@ impl RouteConfig {
                 "stage filters only apply to candidateStageChange; set events = [\"candidateStageChange\"]".to_owned(),
             ));
         }
-        if self.reason_type.is_some() && !self.events.iter().all(|e| e == MEANING_ARCHIVED) {
+        if let Some(ArchiveReasonType::Other(other)) = &self.reason_type {
+            problems.push((
+                "reason_type".to_owned(),
+                format!("`{other}` is not an archive reason type; use \"hired\" or \"non-hired\""),
+            ));
+        } else if self.reason_type.is_some() && !self.events.iter().all(|e| e == MEANING_ARCHIVED) {
             problems.push((
                 "reason_type".to_owned(),
                 "reason_type only applies to events = [\"archived\"] (for hires, events = [\"hired\"] also covers candidateHired)".to_owned(),

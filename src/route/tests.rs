@@ -53,7 +53,7 @@ fn no_facts() -> Facts {
     Facts::default()
 }
 
-fn reason(reason_type: ReasonType) -> Facts {
+fn reason(reason_type: ArchiveReasonType) -> Facts {
     Facts {
         reason_type: Some(reason_type),
         ..Facts::default()
@@ -163,7 +163,7 @@ fn hired_means_candidate_hired_or_an_archive_with_a_hired_reason() {
         names(router.handlers_for(
             "candidateArchiveChange",
             Some(&archive),
-            &reason(ReasonType::Hired)
+            &reason(ArchiveReasonType::Hired)
         )),
         ["hris"]
     );
@@ -171,7 +171,7 @@ fn hired_means_candidate_hired_or_an_archive_with_a_hired_reason() {
         .handlers_for(
             "candidateArchiveChange",
             Some(&archive),
-            &reason(ReasonType::NonHired)
+            &reason(ArchiveReasonType::NonHired)
         )
         .is_empty());
     assert!(
@@ -185,7 +185,7 @@ fn hired_means_candidate_hired_or_an_archive_with_a_hired_reason() {
 #[test]
 fn archived_with_a_reason_type_and_unarchived() {
     let mut rejected = route(&["archived"], None, None, "cancel");
-    rejected.reason_type = Some(ReasonType::NonHired);
+    rejected.reason_type = Some(ArchiveReasonType::NonHired);
     let router = Router::new(&[
         rejected,
         route(&["archived"], None, None, "any-archive"),
@@ -196,7 +196,7 @@ fn archived_with_a_reason_type_and_unarchived() {
         names(router.handlers_for(
             "candidateArchiveChange",
             Some(&archive),
-            &reason(ReasonType::NonHired)
+            &reason(ArchiveReasonType::NonHired)
         )),
         ["cancel", "any-archive"]
     );
@@ -204,7 +204,7 @@ fn archived_with_a_reason_type_and_unarchived() {
         names(router.handlers_for(
             "candidateArchiveChange",
             Some(&archive),
-            &reason(ReasonType::Hired)
+            &reason(ArchiveReasonType::Hired)
         )),
         ["any-archive"]
     );

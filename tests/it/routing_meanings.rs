@@ -5,7 +5,7 @@
 use crate::contract;
 
 use contract::fixtures::{accept, content_hash, delivery};
-use lever_hooks::config::{DispatchConfig, ReasonType, RetryConfig, RouteConfig};
+use lever_hooks::config::{ArchiveReasonType, DispatchConfig, RetryConfig, RouteConfig};
 use lever_hooks::dispatch::{Dispatcher, RoutedBatch};
 use lever_hooks::event::{ContactId, OpportunityId};
 use lever_hooks::lookup::{Lookup, LookupError};
@@ -32,11 +32,11 @@ impl Lookup for FakeLookup {
         &self,
         account: &str,
         reason: &str,
-    ) -> Result<Option<ReasonType>, LookupError> {
+    ) -> Result<Option<ArchiveReasonType>, LookupError> {
         self.check(account)?;
         Ok(match reason {
-            "r-hired" => Some(ReasonType::Hired),
-            "r-gone" => Some(ReasonType::NonHired),
+            "r-hired" => Some(ArchiveReasonType::Hired),
+            "r-gone" => Some(ArchiveReasonType::NonHired),
             _ => None,
         })
     }

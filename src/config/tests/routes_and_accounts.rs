@@ -122,7 +122,7 @@ fn archived_routes_take_a_reason_type_and_other_routes_do_not() {
     let config = parse_with_plugins(&text, &["cancel"]).unwrap();
     assert_eq!(
         config.routes[0].reason_type,
-        Some(crate::config::ReasonType::NonHired)
+        Some(crate::config::ArchiveReasonType::NonHired)
     );
 
     let text = format!(
