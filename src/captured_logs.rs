@@ -10,6 +10,23 @@ use tracing_subscriber::fmt::MakeWriter;
 pub(crate) struct Captured(Arc<Mutex<Vec<u8>>>);
 
 impl Captured {
+    /// Captures every line logged on this thread, at any level, until the guard drops.
+    ///
+    /// Callsite interest is cached process-wide: a log line first reached by another test
+    /// thread while no subscriber listened is cached as "never", and a subscriber set on
+    /// this thread at the same moment can miss the rebuild that follows. Rebuilding once
+    /// more after installing closes that window.
+    pub(crate) fn on_this_thread(&self) -> tracing::subscriber::DefaultGuard {
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(self.clone())
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .finish();
+        let guard = tracing::subscriber::set_default(subscriber);
+        tracing::callsite::rebuild_interest_cache();
+        guard
+    }
+
     /// What was written so far, as text.
     pub(crate) fn text(&self) -> String {
         String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()

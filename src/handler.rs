@@ -18,22 +18,17 @@
 //! }
 //! ```
 
-pub mod assessment;
-pub mod background_check;
 pub mod command;
-pub mod hris;
 pub mod http;
-pub mod lever_common;
-pub mod provider;
-pub mod write_back;
+pub mod lever;
 
-pub use assessment::{AssessmentConfig, AssessmentHandler};
 pub use async_trait::async_trait;
-pub use background_check::{BackgroundCheckConfig, BackgroundCheckHandler};
 pub use command::{CommandConfig, CommandHandler};
-pub use hris::{HrisConfig, HrisHandler};
 pub use http::{HttpConfig, HttpHandler};
-pub use lever_common::LeverDeps;
+pub use lever::{
+    AssessmentConfig, AssessmentHandler, BackgroundCheckConfig, BackgroundCheckHandler,
+    HrisConfig, HrisHandler, LeverDeps,
+};
 
 use crate::document::EventDocument;
 use serde::Deserialize;

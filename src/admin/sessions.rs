@@ -27,7 +27,7 @@ pub struct Sessions {
 }
 
 impl Sessions {
-    /// Sessions that each last `lifetime`, at most [`MAX_SESSIONS`] at once.
+    /// Sessions that each last `lifetime`, at most 1,000 at once (the oldest goes first).
     pub fn new(lifetime: Duration) -> Self {
         Self::with_max(lifetime, MAX_SESSIONS)
     }

@@ -45,7 +45,7 @@ pub enum WebhooksCommand {
         /// The config and account.
         #[command(flatten)]
         target: Target,
-        /// The URL Lever should call, e.g. https://hooks.example.com/webhooks/lever.
+        /// The URL Lever should call, e.g. `https://hooks.example.com/webhooks/lever`.
         #[arg(long)]
         url: String,
         /// Lever event names, comma-separated.

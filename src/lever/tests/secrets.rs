@@ -23,12 +23,7 @@ async fn an_api_key_client_keeps_its_key_out_of_debug() {
 #[tokio::test]
 async fn oauth_secrets_stay_out_of_debug_errors_and_logs() {
     let logs = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(logs.clone())
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _guard = logs.on_this_thread();
 
     // A working session that also refreshes after a 401 and retries a 503.
     let lever = FakeLever::start(FIRST_REFRESH).await;

@@ -3,7 +3,7 @@
 
 use super::*;
 use lever_hooks::config::DEFAULT_ACCOUNT;
-use lever_hooks::handler::write_back::{reference_line, WriteBack};
+use lever_hooks::handler::lever::write_back::{reference_line, WriteBack};
 use lever_hooks::handler::{HandlerConfig, HandlerContext, LeverDeps, Outcome};
 use lever_hooks::lever::{
     ClientConfig, Credentials, Directory, LeverClient, MemoryRefreshTokenStore,

@@ -8,8 +8,8 @@
 //! the note's reference line on the opportunity before writing it again. Tags need no
 //! such care: adding a tag twice leaves one tag.
 
-use super::lever_common::{lever_failure, store_failure};
-use super::Outcome;
+use super::common::{lever_failure, store_failure};
+use crate::handler::Outcome;
 use crate::lever::LeverClient;
 use crate::record_key::RecordKey;
 use crate::store::{now_millis, Store};

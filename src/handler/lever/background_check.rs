@@ -1,12 +1,12 @@
 //! The built-in `background-check` handler: one check per opportunity when it enters the
 //! configured stage, cancelled when the opportunity is archived as not hired or deleted.
 
-use super::lever_common::{
+use super::common::{
     candidate_block, lever_failure, posting_block, read_opportunity, read_posting, settle,
     stale_stage_reason, store_failure, writer, LeverDeps,
 };
 use super::provider::{answer_id, Provider, ProviderConfig};
-use super::{async_trait, BoxError, Handler, HandlerContext, Outcome};
+use crate::handler::{async_trait, BoxError, Handler, HandlerContext, Outcome};
 use crate::document::EventDocument;
 use crate::event::{ArchiveChange, LeverEvent, StageChange};
 use crate::lever::LeverError;

@@ -8,7 +8,7 @@
 //! else is retried. The same idempotency key is sent on every retry, so the provider can
 //! tell a retry from a new request.
 
-use super::{BoxError, CommandConfig, CommandHandler, HttpConfig, HttpHandler, Outcome};
+use crate::handler::{BoxError, CommandConfig, CommandHandler, HttpConfig, HttpHandler, Outcome};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::path::Path;

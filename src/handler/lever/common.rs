@@ -2,7 +2,7 @@
 //! blocks of provider requests, and how Data API and store failures become outcomes.
 
 use super::write_back::WriteBack;
-use super::Outcome;
+use crate::handler::Outcome;
 use crate::lever::{LeverClient, LeverError, Opportunity, Posting};
 use crate::lever_accounts::{AccountApi, LeverAccounts};
 use crate::store::Millis;

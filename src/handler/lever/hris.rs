@@ -2,12 +2,12 @@
 //! record in an HRIS, one per contact, from the signed offer, posting, hiring manager and
 //! requisition.
 
-use super::lever_common::{
+use super::common::{
     date_of, lever_failure, posting_block, posting_id, read_opportunity, settle, store_failure,
     writer, LeverDeps,
 };
 use super::provider::{answer_id, Provider, ProviderConfig};
-use super::{async_trait, BoxError, Handler, HandlerContext, Outcome};
+use crate::handler::{async_trait, BoxError, Handler, HandlerContext, Outcome};
 use crate::document::EventDocument;
 use crate::event::LeverEvent;
 use crate::lever::{LeverClient, LeverError, Offer, Opportunity};

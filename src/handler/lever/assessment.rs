@@ -2,12 +2,12 @@
 //! opportunity enters the configured stage, once per person and assessment within a reuse
 //! window (someone who applies to two jobs is not tested twice).
 
-use super::lever_common::{
+use super::common::{
     candidate_block, date_of, posting_block, read_opportunity, read_posting, settle,
     stale_stage_reason, store_failure, writer, LeverDeps,
 };
 use super::provider::{answer_id, Provider, ProviderConfig};
-use super::{async_trait, BoxError, Handler, HandlerContext, Outcome};
+use crate::handler::{async_trait, BoxError, Handler, HandlerContext, Outcome};
 use crate::document::EventDocument;
 use crate::event::{LeverEvent, StageChange};
 use crate::record_key::RecordKey;

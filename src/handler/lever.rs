@@ -1,0 +1,20 @@
+//! The Lever-aware handlers: they read the opportunity through the account's Data API,
+//! call a provider, and write what happened back to Lever, each side effect once.
+//!
+//! - [`background_check`], [`assessment`] and [`hris`] are the three built-in kinds;
+//! - [`provider`] reaches the outside service (over HTTP or through a program);
+//! - [`write_back`] writes notes and tags to Lever once per key;
+//! - [`common`] is what they share: dependencies, the request's `candidate` and `posting`
+//!   blocks, and how Data API and store failures become outcomes.
+
+pub mod assessment;
+pub mod background_check;
+pub mod common;
+pub mod hris;
+pub mod provider;
+pub mod write_back;
+
+pub use assessment::{AssessmentConfig, AssessmentHandler};
+pub use background_check::{BackgroundCheckConfig, BackgroundCheckHandler};
+pub use common::LeverDeps;
+pub use hris::{HrisConfig, HrisHandler};
