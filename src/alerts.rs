@@ -10,7 +10,7 @@ mod settings;
 pub use settings::{AlertsConfig, RejectedBurstConfig};
 
 use crate::attempt::{invoke, own_event_document};
-use crate::handler::{HandlerContext, HandlerRegistry, Outcome};
+use crate::handler::{HandlerContext, HandlerRegistry, Outcome, Platform};
 use crate::store::{now_millis, Job, StoredEvent};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -29,6 +29,8 @@ const ALERT_TIMEOUT: Duration = Duration::from_secs(60);
 #[derive(Default)]
 pub struct Alerts {
     handlers: HandlerRegistry,
+    /// What alert handlers reach through their context (none in the default, silent one).
+    platform: Option<Platform>,
     on_dead_letter: Option<String>,
     burst: Option<BurstWatch>,
 }
@@ -54,9 +56,10 @@ struct Window {
 impl Alerts {
     /// Alerts as `config` describes, sent through `handlers` (which holds every name the
     /// config check let through).
-    pub fn new(config: &AlertsConfig, handlers: HandlerRegistry) -> Self {
+    pub fn new(config: &AlertsConfig, handlers: HandlerRegistry, platform: Platform) -> Self {
         Self {
             handlers,
+            platform: Some(platform),
             on_dead_letter: config.on_dead_letter.clone(),
             burst: config.on_rejected_burst.as_ref().map(|b| BurstWatch {
                 handler: b.handler.clone(),
@@ -97,7 +100,10 @@ impl Alerts {
     }
 
     fn send(&self, handler_name: &str, event: &str, account: &str, data: Value, key: String) {
-        let Some(handler) = self.handlers.get(handler_name).cloned() else {
+        let (Some(handler), Some(platform)) = (
+            self.handlers.get(handler_name).cloned(),
+            self.platform.clone(),
+        ) else {
             warn!(
                 handler = handler_name,
                 alert = event,
@@ -107,7 +113,7 @@ impl Alerts {
         };
         let data = serde_json::value::to_raw_value(&data).expect("alert data serializes");
         let doc = own_event_document(account, event, data, handler_name, key, now_millis());
-        let ctx = HandlerContext::new(handler_name, account);
+        let ctx = HandlerContext::new(handler_name, account, platform);
         tokio::spawn(async move {
             let failure =
                 match tokio::time::timeout(ALERT_TIMEOUT, invoke(&*handler, &doc, &ctx)).await {

@@ -5,7 +5,7 @@ use crate::admin::{AdminState, LoginLimiter, Sessions};
 use crate::alerts::Alerts;
 use crate::config::{AdminConfig, Config};
 use crate::dispatch::Dispatcher;
-use crate::handler::{HandlerRegistry, LeverDeps};
+use crate::handler::{HandlerRegistry, Platform};
 use crate::lever::LeverError;
 use crate::lever_accounts::LeverAccounts;
 use crate::registered_tokens::RegisteredTokens;
@@ -92,19 +92,19 @@ impl App {
             LeverAccounts::new(config.data_api_settings(), store.clone())
                 .map_err(|e| AppError::Handler(format!("Data API client: {e}")))?,
         );
-        let lever = LeverDeps {
-            store: store.clone(),
-            accounts: accounts.clone(),
-        };
+        crate::records_upgrade::adopt_legacy_records(&*store, &config.handlers)
+            .await
+            .map_err(|e| AppError::Handler(format!("moving handler records: {e}")))?;
+        let platform = Platform::new(store.clone(), accounts.clone());
         let handlers = handlers
-            .with_config(&config.handlers, &config.base_dir, &lever)
+            .with_config(&config.handlers, &config.base_dir)
             .map_err(|e| AppError::Handler(e.to_string()))?;
         for (name, account) in &config.accounts {
             if account.allow_unsigned {
                 warn!(account = %name, "allow_unsigned is set: deliveries are NOT verified; anyone who can reach this URL can trigger handlers. Use this for local experiments only.");
             }
         }
-        let alerts = Arc::new(Alerts::new(&config.alerts, handlers.clone()));
+        let alerts = Arc::new(Alerts::new(&config.alerts, handlers.clone(), platform));
         let dispatcher = Dispatcher::new(
             store.clone(),
             handlers,
@@ -112,7 +112,7 @@ impl App {
             config.dispatch.clone(),
             config.retry.clone(),
         )
-        .with_lookup(accounts)
+        .with_accounts(accounts)
         .with_alerts(alerts.clone());
         let tls = match &config.server.tls {
             Some(tls) => Some(tls.server_config(&config.base_dir).map_err(|problems| {

@@ -71,7 +71,7 @@ pub async fn invoke(handler: &dyn Handler, doc: &EventDocument, ctx: &HandlerCon
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::handler::{async_trait, BoxError};
+    use crate::handler::{async_trait, BoxError, Platform};
 
     struct Panics;
 
@@ -98,7 +98,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_panic_becomes_a_retry_and_does_not_unwind() {
-        let ctx = HandlerContext::new("h", "default");
+        let ctx = HandlerContext::new("h", "default", Platform::temporary().unwrap());
         assert_eq!(
             invoke(&Panics, &doc(), &ctx).await,
             Outcome::retry(PANICKED)
@@ -107,7 +107,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_error_becomes_a_retry_with_its_message() {
-        let ctx = HandlerContext::new("h", "default");
+        let ctx = HandlerContext::new("h", "default", Platform::temporary().unwrap());
         assert_eq!(invoke(&Fails, &doc(), &ctx).await, Outcome::retry("outer"));
     }
 

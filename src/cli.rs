@@ -94,7 +94,7 @@ async fn run(cli: Cli, plugins: HandlerRegistry) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve { config, log_format } => {
             telemetry::init(log_format);
-            let config = match Config::load(&config, &plugins.names()) {
+            let config = match Config::load(&config, &plugins) {
                 Ok(config) => config,
                 Err(e) => {
                     eprint!("{e}");
@@ -109,7 +109,7 @@ async fn run(cli: Cli, plugins: HandlerRegistry) -> anyhow::Result<ExitCode> {
             app.run_until_stopped().await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::CheckConfig { config: path } => match Config::load(&path, &plugins.names()) {
+        Command::CheckConfig { config: path } => match Config::load(&path, &plugins) {
             Ok(config) => {
                 warn_unfamiliar_events(&config);
                 println!(
@@ -129,16 +129,16 @@ async fn run(cli: Cli, plugins: HandlerRegistry) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::from(1))
             }
         },
-        Command::Migrate(args) => migrate::run(args, &mut std::io::stdout().lock()).await,
+        Command::Migrate(args) => migrate::run(args, &plugins, &mut std::io::stdout().lock()).await,
         Command::Send(args) => send::run(*args).await,
         Command::Bench(args) => bench::run(args).await,
-        Command::Webhooks(args) => webhooks::run(args).await,
+        Command::Webhooks(args) => webhooks::run(args, &plugins).await,
         Command::FakeLever(args) => fake_lever::run(args).await,
         Command::Events(args) => admin::events(args, &mut std::io::stdout().lock()).await,
         Command::DeadLetters(args) => {
             admin::dead_letters(args, &mut std::io::stdout().lock()).await
         }
-        Command::Store(args) => store::run(args, &plugins.names(), &mut std::io::stdout().lock()),
+        Command::Store(args) => store::run(args, &plugins, &mut std::io::stdout().lock()),
     }
 }
 

@@ -15,7 +15,7 @@ pub use admin::AdminConfig;
 pub use sections::{AccountConfig, OAuthSettings, RateLimitSettings, StorageConfig};
 pub use server::{ServerConfig, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PENDING_BODY_BYTES};
 
-use crate::handler::HandlerConfig;
+use crate::handler::{HandlerRegistry, HandlerSettings, KindContext};
 use crate::lever_accounts::AccountApiSettings;
 use env_vars::join;
 use serde::de::DeserializeOwned;
@@ -23,8 +23,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-/// The name of the account configured by `[lever]`, served at `/webhooks/lever`.
-pub const DEFAULT_ACCOUNT: &str = "default";
+pub use crate::lever_accounts::DEFAULT_ACCOUNT;
 
 /// The whole configuration of one lever-hooks instance.
 #[derive(Debug, Clone, Default)]
@@ -39,8 +38,9 @@ pub struct Config {
     pub dispatch: DispatchConfig,
     /// `[retry]`: the backoff schedule for handler jobs.
     pub retry: RetryConfig,
-    /// `[handlers.NAME]`: built-in handlers by name.
-    pub handlers: BTreeMap<String, HandlerConfig>,
+    /// `[handlers.NAME]`: handlers by name, each read and checked by its kind (built-in or
+    /// a plugin's).
+    pub handlers: BTreeMap<String, HandlerSettings>,
     /// `[[routes]]`: which events go to which handlers.
     pub routes: Vec<RouteConfig>,
     /// `[admin]`: the operator's listener, when the section exists.
@@ -110,8 +110,9 @@ const TOP_LEVEL_KEYS: [&str; 10] = [
 impl Config {
     /// Reads and checks a config file, taking `${VAR}` values from the process environment.
     ///
-    /// `plugins` are the names of Rust handlers registered in code, which routes may name.
-    pub fn load(path: &Path, plugins: &[String]) -> Result<Self, ConfigError> {
+    /// `registry` gives the kinds `[handlers.NAME]` may name and the Rust handlers
+    /// registered in code, which routes may name.
+    pub fn load(path: &Path, registry: &HandlerRegistry) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
             problems: vec![ConfigProblem::new(
                 "",
@@ -123,7 +124,7 @@ impl Config {
             .map(Path::to_path_buf)
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or_else(|| PathBuf::from("."));
-        Self::parse(&text, &base_dir, &|name| std::env::var(name).ok(), plugins)
+        Self::parse(&text, &base_dir, &|name| std::env::var(name).ok(), registry)
     }
 
     /// Parses and checks config text; `lookup` resolves `${VAR}`.
@@ -131,8 +132,9 @@ impl Config {
         text: &str,
         base_dir: &Path,
         lookup: &dyn Fn(&str) -> Option<String>,
-        plugins: &[String],
+        registry: &HandlerRegistry,
     ) -> Result<Self, ConfigError> {
+        let plugins = &registry.names();
         let mut problems = Vec::new();
         let mut root: toml::Value = match toml::from_str(text) {
             Ok(value) => value,
@@ -213,7 +215,7 @@ impl Config {
         }
         for (name, v) in each_entry(section("handlers"), "handlers", &mut problems) {
             let path = join("handlers", &name);
-            match read::<HandlerConfig>(v, &path, &mut problems) {
+            match read_handler(v, &path, registry, &mut problems) {
                 Some(handler) => {
                     config.handlers.insert(name, handler);
                 }
@@ -273,11 +275,11 @@ impl Config {
                     "this handler reads and writes through Lever's Data API, but no account has credentials: set api_key (or oauth) in [lever]",
                 ));
             }
-            push_all(
-                &join("handlers", name),
-                handler.check(&self.base_dir),
-                problems,
-            );
+            let cx = KindContext {
+                name,
+                base_dir: &self.base_dir,
+            };
+            push_all(&join("handlers", name), handler.check(&cx), problems);
         }
         for (i, route) in self.routes.iter().enumerate() {
             let path = format!("routes[{i}]");
@@ -346,11 +348,10 @@ struct Written {
 
 /// Records a section's own problems, given as (key within it, message) pairs, under `path`.
 fn push_all(path: &str, found: Vec<(String, String)>, problems: &mut Vec<ConfigProblem>) {
-    problems.extend(
-        found
-            .into_iter()
-            .map(|(key, message)| ConfigProblem::new(join(path, &key), message)),
-    );
+    problems.extend(found.into_iter().map(|(key, message)| match key.as_str() {
+        "" => ConfigProblem::new(path, message),
+        key => ConfigProblem::new(join(path, key), message),
+    }));
 }
 
 /// The 1-based line of byte `offset` in `text`.
@@ -361,11 +362,7 @@ fn line_of(text: &str, offset: usize) -> usize {
 
 /// The key path of an account's section.
 pub fn account_path(name: &str) -> String {
-    if name == DEFAULT_ACCOUNT {
-        "lever".to_owned()
-    } else {
-        join("accounts", name)
-    }
+    crate::lever_accounts::account_section(name)
 }
 
 fn valid_name(name: &str) -> bool {
@@ -386,6 +383,52 @@ fn each_entry(
         Some(_) => {
             problems.push(ConfigProblem::new(path, "expected a table"));
             Vec::new()
+        }
+    }
+}
+
+/// Reads one `[handlers.NAME]` section through the kind its `kind` key names, recording
+/// problems with their full key paths.
+fn read_handler(
+    value: toml::Value,
+    path: &str,
+    registry: &HandlerRegistry,
+    problems: &mut Vec<ConfigProblem>,
+) -> Option<HandlerSettings> {
+    let toml::Value::Table(mut section) = value else {
+        problems.push(ConfigProblem::new(path, "expected a table"));
+        return None;
+    };
+    let known = || format!("this binary knows: {}", registry.kinds().join(", "));
+    let kind = match section.remove("kind") {
+        Some(toml::Value::String(kind)) => kind,
+        Some(_) => {
+            problems.push(ConfigProblem::new(
+                join(path, "kind"),
+                format!("expected a string; {}", known()),
+            ));
+            return None;
+        }
+        None => {
+            problems.push(ConfigProblem::new(
+                join(path, "kind"),
+                format!("missing: say which kind of handler this is; {}", known()),
+            ));
+            return None;
+        }
+    };
+    match registry.read_settings(&kind, toml::Value::Table(section)) {
+        None => {
+            problems.push(ConfigProblem::new(
+                join(path, "kind"),
+                format!("unknown kind `{kind}`; {}", known()),
+            ));
+            None
+        }
+        Some(Ok(settings)) => Some(settings),
+        Some(Err(found)) => {
+            push_all(path, found, problems);
+            None
         }
     }
 }

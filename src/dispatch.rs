@@ -14,7 +14,8 @@ use crate::attempt::{invoke, job_document};
 use crate::document::EventDocument;
 /// Kept here for code written against `dispatch::error_chain`; it lives in [`crate::error`].
 pub use crate::error::error_chain;
-use crate::handler::{HandlerContext, HandlerRegistry, Outcome};
+use crate::handler::{HandlerContext, HandlerRegistry, Outcome, Platform};
+use crate::lever_accounts::LeverAccounts;
 use crate::metrics::{ATTEMPTS, DEAD_LETTERS, HANDLER_SECONDS, QUEUE_DEPTH};
 use crate::route::lookup::Lookup;
 /// Kept here for code written against `dispatch::RoutedBatch`; it lives in [`crate::route`].
@@ -49,6 +50,8 @@ pub struct Dispatcher {
     work_wake: Arc<Notify>,
     /// Told about dead letters.
     alerts: Arc<Alerts>,
+    /// What handlers reach through their context.
+    platform: Platform,
 }
 
 impl Dispatcher {
@@ -63,6 +66,7 @@ impl Dispatcher {
         let work_wake = Arc::new(Notify::new());
         Self {
             routing: RouterTask::new(store.clone(), router, work_wake.clone()),
+            platform: Platform::new(store.clone(), Arc::new(LeverAccounts::default())),
             store,
             handlers,
             dispatch,
@@ -76,6 +80,13 @@ impl Dispatcher {
     pub fn with_alerts(mut self, alerts: Arc<Alerts>) -> Self {
         self.alerts = alerts;
         self
+    }
+
+    /// Gives routing and handlers the accounts' Data API: routing looks up stage names and
+    /// archive reason types through it, and handlers reach it through their context.
+    pub fn with_accounts(mut self, accounts: Arc<LeverAccounts>) -> Self {
+        self.platform = Platform::new(self.store.clone(), accounts.clone());
+        self.with_lookup(accounts)
     }
 
     /// Answers stage names and archive reason types from `lookup` (by default nothing is
@@ -229,7 +240,11 @@ impl Dispatcher {
         match self.handlers.get(&doc.handler) {
             None => Outcome::give_up(format!("no handler named `{}` is configured", doc.handler)),
             Some(handler) => {
-                let ctx = HandlerContext::new(doc.handler.clone(), doc.account.clone());
+                let ctx = HandlerContext::new(
+                    doc.handler.clone(),
+                    doc.account.clone(),
+                    self.platform.clone(),
+                );
                 invoke(handler.as_ref(), doc, &ctx).await
             }
         }

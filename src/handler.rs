@@ -1,5 +1,7 @@
 //! The handler plugin API: the object-safe [`Handler`] trait, what a handler can answer
-//! ([`Outcome`]), the registry of named handlers, and the built-in kinds.
+//! ([`Outcome`]), what it gets besides the document ([`HandlerContext`]: the account's
+//! Data API and its own [`Records`]), handler kinds with typed settings ([`HandlerKind`]),
+//! the registry, and the built-in kinds, which use nothing a plugin cannot.
 //!
 //! A plugin author needs only this module: `async_trait` is re-exported.
 //!
@@ -19,19 +21,25 @@
 //! ```
 
 pub mod command;
+mod context;
 pub mod http;
+mod kind;
 pub mod lever;
+mod records;
 
 pub use async_trait::async_trait;
 pub use command::{CommandConfig, CommandHandler};
+pub use context::{HandlerContext, LeverApi, NoDataApi, Platform};
 pub use http::{HttpConfig, HttpHandler};
+pub use kind::{HandlerKind, HandlerSettings, KindContext};
 pub use lever::{
     AssessmentConfig, AssessmentHandler, BackgroundCheckConfig, BackgroundCheckHandler, HrisConfig,
-    HrisHandler, LeverDeps,
+    HrisHandler,
 };
+pub use records::{OnceError, Records, Start};
 
 use crate::document::EventDocument;
-use serde::Deserialize;
+use kind::ReadSettings;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -75,26 +83,6 @@ impl Outcome {
     }
 }
 
-/// What the dispatcher hands a handler besides the document.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct HandlerContext {
-    /// The handler's configured name.
-    pub handler: String,
-    /// The account the event came in for.
-    pub account: String,
-}
-
-impl HandlerContext {
-    /// A context for `handler` running an event of `account`.
-    pub fn new(handler: impl Into<String>, account: impl Into<String>) -> Self {
-        Self {
-            handler: handler.into(),
-            account: account.into(),
-        }
-    }
-}
-
 /// A handler: runs one event document and says how it went.
 ///
 /// Called at least once per (event, handler); use `doc.idempotency_key` to make side
@@ -106,82 +94,45 @@ pub trait Handler: Send + Sync + 'static {
     async fn handle(&self, doc: &EventDocument, ctx: &HandlerContext) -> Result<Outcome, BoxError>;
 }
 
-/// The configuration of a built-in handler, `[handlers.NAME]`, chosen by `kind`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum HandlerConfig {
-    /// Runs a program with the document on stdin.
-    Command(CommandConfig),
-    /// POSTs the document to a URL.
-    Http(HttpConfig),
-    /// Requests (and cancels) background checks through a provider.
-    BackgroundCheck(BackgroundCheckConfig),
-    /// Invites people to an assessment through a provider.
-    Assessment(AssessmentConfig),
-    /// Creates employee records for hires through a provider.
-    Hris(HrisConfig),
-}
-
-impl HandlerConfig {
-    /// Problems with this handler's settings, as `(key, message)` pairs.
-    pub fn check(&self, base_dir: &Path) -> Vec<(String, String)> {
-        match self {
-            Self::Command(c) => c.check(base_dir),
-            Self::Http(c) => c.check(),
-            Self::BackgroundCheck(c) => c.check(base_dir),
-            Self::Assessment(c) => c.check(base_dir),
-            Self::Hris(c) => c.check(base_dir),
-        }
-    }
-
-    /// True for the handlers that call Lever's Data API.
-    pub fn uses_lever_api(&self) -> bool {
-        matches!(
-            self,
-            Self::BackgroundCheck(_) | Self::Assessment(_) | Self::Hris(_)
-        )
-    }
-
-    /// Builds the runtime handler. The Lever-aware kinds need `lever` (the store and
-    /// the accounts' Data API) and fail without it.
-    pub fn build(
-        &self,
-        base_dir: &Path,
-        lever: Option<&LeverDeps>,
-    ) -> Result<Arc<dyn Handler>, BoxError> {
-        let deps = || {
-            lever
-                .cloned()
-                .ok_or("this handler kind needs Lever's Data API and the store")
-        };
-        Ok(match self {
-            Self::Command(c) => Arc::new(CommandHandler::new(c.clone(), base_dir)),
-            Self::Http(c) => Arc::new(HttpHandler::new(c.clone())?),
-            Self::BackgroundCheck(c) => {
-                Arc::new(BackgroundCheckHandler::new(c.clone(), base_dir, deps()?)?)
-            }
-            Self::Assessment(c) => Arc::new(AssessmentHandler::new(c.clone(), base_dir, deps()?)?),
-            Self::Hris(c) => Arc::new(HrisHandler::new(c.clone(), base_dir, deps()?)?),
-        })
-    }
-}
-
-/// Named handlers: Rust plugins registered in code, plus those built from config.
-#[derive(Clone, Default)]
+/// Named handlers (Rust plugins registered in code, plus those built from config) and
+/// the handler kinds `[handlers.NAME]` sections may name.
+///
+/// [`HandlerRegistry::new`] knows the built-in kinds (`command`, `http`,
+/// `background-check`, `assessment`, `hris`); [`HandlerRegistry::register_kind`] adds a
+/// plugin's.
+#[derive(Clone)]
 pub struct HandlerRegistry {
     handlers: BTreeMap<String, Arc<dyn Handler>>,
+    kinds: BTreeMap<&'static str, ReadSettings>,
 }
 
 impl std::fmt::Debug for HandlerRegistry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_set().entries(self.handlers.keys()).finish()
+        f.debug_struct("HandlerRegistry")
+            .field("handlers", &self.handlers.keys().collect::<Vec<_>>())
+            .field("kinds", &self.kinds.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl Default for HandlerRegistry {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
 impl HandlerRegistry {
-    /// An empty registry.
+    /// A registry with the built-in kinds and no named handlers.
     pub fn new() -> Self {
-        Self::default()
+        Self {
+            handlers: BTreeMap::new(),
+            kinds: BTreeMap::new(),
+        }
+        .register_kind::<CommandConfig>()
+        .register_kind::<HttpConfig>()
+        .register_kind::<BackgroundCheckConfig>()
+        .register_kind::<AssessmentConfig>()
+        .register_kind::<HrisConfig>()
     }
 
     /// Registers a Rust handler under `name`, which routes can then name.
@@ -196,9 +147,42 @@ impl HandlerRegistry {
         self
     }
 
+    /// Registers the handler kind `T`: `[handlers.NAME] kind = "<T::KIND>"` sections are
+    /// then read into `T`, checked and built like the built-in kinds.
+    ///
+    /// # Panics
+    ///
+    /// When a kind of that name is already registered (two plugins, or a plugin and a
+    /// built-in, claiming one name is a mistake in the binary, not in a config file).
+    pub fn register_kind<T: HandlerKind>(mut self) -> Self {
+        let taken = self.kinds.insert(T::KIND, kind::read_settings::<T>);
+        assert!(
+            taken.is_none(),
+            "handler kind `{}` is registered twice",
+            T::KIND
+        );
+        self
+    }
+
     /// The registered names.
     pub fn names(&self) -> Vec<String> {
         self.handlers.keys().cloned().collect()
+    }
+
+    /// The kinds `[handlers.NAME]` sections may name, in name order.
+    pub fn kinds(&self) -> Vec<&'static str> {
+        self.kinds.keys().copied().collect()
+    }
+
+    /// Reads the settings of a `[handlers.NAME]` section of kind `kind` (the section
+    /// without its `kind` key). `None` when no such kind is registered; otherwise the
+    /// settings, or their problems as (key within the section, message).
+    pub fn read_settings(
+        &self,
+        kind: &str,
+        section: toml::Value,
+    ) -> Option<Result<HandlerSettings, Vec<(String, String)>>> {
+        self.kinds.get(kind).map(|read| read(section))
     }
 
     /// The handler called `name`.
@@ -206,16 +190,16 @@ impl HandlerRegistry {
         self.handlers.get(name)
     }
 
-    /// This registry plus every handler in `config`.
+    /// This registry plus a handler built from each configured section.
     pub fn with_config(
         mut self,
-        handlers: &BTreeMap<String, HandlerConfig>,
+        handlers: &BTreeMap<String, HandlerSettings>,
         base_dir: &Path,
-        lever: &LeverDeps,
     ) -> Result<Self, BoxError> {
-        for (name, config) in handlers {
-            let handler = config
-                .build(base_dir, Some(lever))
+        for (name, settings) in handlers {
+            let cx = KindContext { name, base_dir };
+            let handler = settings
+                .build(&cx)
                 .map_err(|e| format!("handlers.{name}: {e}"))?;
             self.handlers.insert(name.clone(), handler);
         }

@@ -13,6 +13,19 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The name of the account configured by `[lever]`, served at `/webhooks/lever`.
+pub const DEFAULT_ACCOUNT: &str = "default";
+
+/// The config section of account `name`: `lever` for the default one, else
+/// `accounts.NAME`.
+pub fn account_section(name: &str) -> String {
+    if name == DEFAULT_ACCOUNT {
+        "lever".to_owned()
+    } else {
+        format!("accounts.{name}")
+    }
+}
+
 /// One account's Data API.
 #[derive(Clone, Debug)]
 pub struct AccountApi {

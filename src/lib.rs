@@ -25,7 +25,8 @@
 //!   [`log_safe`] escapes sender-chosen text in log fields;
 //! - [`purge`] cuts an event down to a tombstone when its opportunity is deleted;
 //!   [`registered_tokens`] keeps the signing tokens `webhooks register` got from Lever;
-//!   [`record_key`] names every record kept beside the events, one namespace per owner;
+//!   [`record_key`] names every record kept beside the events, one namespace per owner,
+//!   and [`records_upgrade`] moves the handlers' records from before they had their own;
 //! - [`admin`] is the operator's listener: probes, `/metrics`, the REST API and the dashboard;
 //!   [`telemetry`] sets up logging; [`sample`] builds realistic signed deliveries for `send`
 //!   and `bench`;
@@ -88,6 +89,7 @@ pub mod metrics;
 mod module_graph_tests;
 pub mod purge;
 pub mod record_key;
+pub mod records_upgrade;
 pub mod registered_tokens;
 pub mod retention;
 pub mod route;

@@ -174,7 +174,7 @@ handler = "hris"
 "#,
         api = lever.url(),
     );
-    let config = Config::parse(&text, Path::new("."), &|_| None, &[]).unwrap();
+    let config = Config::parse(&text, Path::new("."), &|_| None, &HandlerRegistry::new()).unwrap();
     let store: Arc<dyn Store> = Arc::new(SledStore::temporary().unwrap());
     let app = App::build_with_store(&config, HandlerRegistry::new(), store.clone())
         .await

@@ -60,7 +60,7 @@ shutdown_grace = "2s"
 signing_tokens = {{ default = ["{SIGNING_TOKEN}"] }}
 "#
     );
-    let config = Config::parse(&text, Path::new("."), &|_| None, &[])
+    let config = Config::parse(&text, Path::new("."), &|_| None, &HandlerRegistry::new())
         .unwrap_or_else(|e| panic!("test config is invalid: {e}"));
     let store: Arc<dyn Store> = Arc::new(SledStore::temporary().expect("temporary store"));
     spawn_app_with_config(&config, HandlerRegistry::new(), store).await

@@ -4,6 +4,7 @@
 //! rolling start of several instances, and see where the database stands.
 
 use crate::config::Config;
+use crate::handler::HandlerRegistry;
 use crate::store::postgres::{parse_url, redact_url, PostgresStore};
 use anyhow::bail;
 use clap::Args;
@@ -20,8 +21,13 @@ pub struct MigrateArgs {
 }
 
 /// Runs `migrate`, printing one line per migration to `out`.
-pub async fn run(args: MigrateArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
-    let config = match Config::load(&args.config, &[]) {
+/// `plugins` are the binary's handlers and kinds, so that a config naming them reads.
+pub async fn run(
+    args: MigrateArgs,
+    plugins: &HandlerRegistry,
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
+    let config = match Config::load(&args.config, plugins) {
         Ok(config) => config,
         Err(e) => {
             eprint!("{e}");

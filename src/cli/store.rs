@@ -2,6 +2,7 @@
 //! read for damage, and mended by moving the damage aside.
 
 use crate::config::Config;
+use crate::handler::HandlerRegistry;
 use crate::store::sled_store::JournalRepair;
 use crate::store::SledStore;
 use anyhow::bail;
@@ -38,7 +39,11 @@ pub enum StoreCommand {
 }
 
 /// Runs `store check` or `store repair`, printing the report to `out`.
-pub fn run(args: StoreArgs, plugins: &[String], out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+pub fn run(
+    args: StoreArgs,
+    plugins: &HandlerRegistry,
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
     let path = match &args.command {
         StoreCommand::Check { config } | StoreCommand::Repair { config } => config,
     };

@@ -3,6 +3,7 @@
 
 use crate::config::{Config, DEFAULT_ACCOUNT};
 use crate::event::KNOWN_EVENTS;
+use crate::handler::HandlerRegistry;
 use crate::lever::LeverClient;
 use crate::lever_accounts::LeverAccounts;
 use crate::record_key::RecordPrefix;
@@ -69,22 +70,26 @@ pub enum WebhooksCommand {
     },
 }
 
-/// Runs a webhooks subcommand.
-pub async fn run(args: WebhooksArgs) -> anyhow::Result<ExitCode> {
+/// Runs a webhooks subcommand; `plugins` are the binary's handlers and kinds, so that a
+/// config naming them reads.
+pub async fn run(args: WebhooksArgs, plugins: &HandlerRegistry) -> anyhow::Result<ExitCode> {
     match args.command {
         WebhooksCommand::Register {
             target,
             url,
             events,
-        } => register(&target, &url, &events).await,
-        WebhooksCommand::List { target } => list(&target).await,
-        WebhooksCommand::Delete { target, ids } => delete(&target, &ids).await,
+        } => register(&target, plugins, &url, &events).await,
+        WebhooksCommand::List { target } => list(&target, plugins).await,
+        WebhooksCommand::Delete { target, ids } => delete(&target, plugins, &ids).await,
     }
 }
 
 /// The config, its store and the account's client.
-async fn open(target: &Target) -> anyhow::Result<(Arc<dyn Store>, LeverClient)> {
-    let config = Config::load(&target.config, &[]).map_err(|e| anyhow::anyhow!("{e}"))?;
+async fn open(
+    target: &Target,
+    plugins: &HandlerRegistry,
+) -> anyhow::Result<(Arc<dyn Store>, LeverClient)> {
+    let config = Config::load(&target.config, plugins).map_err(|e| anyhow::anyhow!("{e}"))?;
     let Some(account) = config.accounts.get(&target.account) else {
         let names: Vec<&str> = config.accounts.keys().map(String::as_str).collect();
         bail!(
@@ -137,7 +142,12 @@ async fn open_store(path: &Path) -> anyhow::Result<SledStore> {
     }
 }
 
-async fn register(target: &Target, url: &str, events: &[String]) -> anyhow::Result<ExitCode> {
+async fn register(
+    target: &Target,
+    plugins: &HandlerRegistry,
+    url: &str,
+    events: &[String],
+) -> anyhow::Result<ExitCode> {
     for event in events {
         if !KNOWN_EVENTS.contains(&event.as_str()) {
             bail!(
@@ -150,7 +160,7 @@ async fn register(target: &Target, url: &str, events: &[String]) -> anyhow::Resu
     if parsed.scheme() != "https" {
         eprintln!("warning: Lever only calls https URLs; `{url}` will not receive deliveries from Lever itself");
     }
-    let (store, client) = open(target).await?;
+    let (store, client) = open(target, plugins).await?;
     println!(
         "creating {} webhook(s) for account `{}` -> {url}",
         events.len(),
@@ -193,8 +203,8 @@ async fn register(target: &Target, url: &str, events: &[String]) -> anyhow::Resu
     Ok(ExitCode::SUCCESS)
 }
 
-async fn list(target: &Target) -> anyhow::Result<ExitCode> {
-    let (store, client) = open(target).await?;
+async fn list(target: &Target, plugins: &HandlerRegistry) -> anyhow::Result<ExitCode> {
+    let (store, client) = open(target, plugins).await?;
     let webhooks = client.webhooks().await.context("listing webhooks")?;
     let stored = store
         .records(&RecordPrefix::signing_tokens_of(&target.account))
@@ -222,8 +232,12 @@ async fn list(target: &Target) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn delete(target: &Target, ids: &[String]) -> anyhow::Result<ExitCode> {
-    let (store, client) = open(target).await?;
+async fn delete(
+    target: &Target,
+    plugins: &HandlerRegistry,
+    ids: &[String],
+) -> anyhow::Result<ExitCode> {
+    let (store, client) = open(target, plugins).await?;
     for id in ids {
         client
             .delete_webhook(id)

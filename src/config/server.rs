@@ -151,7 +151,12 @@ mod tests {
 
     fn server_section(keys: &str) -> Result<Config, crate::config::ConfigError> {
         let text = format!("{LEVER}[server]\n{keys}\n");
-        Config::parse(&text, Path::new("/etc/lever-hooks"), &|_| None, &[])
+        Config::parse(
+            &text,
+            Path::new("/etc/lever-hooks"),
+            &|_| None,
+            &crate::handler::HandlerRegistry::new(),
+        )
     }
 
     #[test]

@@ -55,9 +55,31 @@ fn env(name: &str) -> Option<String> {
     }
 }
 
+/// A Rust handler registered in code, for routes to name.
+struct Plugin;
+
+#[crate::handler::async_trait]
+impl crate::handler::Handler for Plugin {
+    async fn handle(
+        &self,
+        _: &crate::EventDocument,
+        _: &crate::handler::HandlerContext,
+    ) -> Result<crate::handler::Outcome, crate::handler::BoxError> {
+        Ok(crate::handler::Outcome::Done)
+    }
+}
+
+fn parse_with_registry(text: &str, registry: &HandlerRegistry) -> Result<Config, ConfigError> {
+    Config::parse(text, Path::new("/etc/lever-hooks"), &env, registry)
+}
+
 fn parse_with_plugins(text: &str, plugins: &[&str]) -> Result<Config, ConfigError> {
-    let plugins: Vec<String> = plugins.iter().map(|p| p.to_string()).collect();
-    Config::parse(text, Path::new("/etc/lever-hooks"), &env, &plugins)
+    let registry = plugins
+        .iter()
+        .fold(HandlerRegistry::new(), |registry, name| {
+            registry.register(*name, Plugin)
+        });
+    parse_with_registry(text, &registry)
 }
 
 fn parse(text: &str) -> Result<Config, ConfigError> {

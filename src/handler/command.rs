@@ -1,13 +1,14 @@
 //! The built-in `command` handler: runs a program (no shell) with the event document on
 //! stdin and turns its exit status into an [`Outcome`].
 
-use super::{async_trait, BoxError, Handler, HandlerContext, Outcome};
+use super::{async_trait, BoxError, Handler, HandlerContext, HandlerKind, KindContext, Outcome};
 use crate::document::EventDocument;
 use crate::log_safe::LogSafe;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::process::{Child, Command};
@@ -70,7 +71,7 @@ impl std::fmt::Debug for CommandConfig {
 
 impl CommandConfig {
     /// Problems with these settings, as `(key, message)` pairs.
-    pub(crate) fn check(&self, base_dir: &Path) -> Vec<(String, String)> {
+    pub fn problems(&self, base_dir: &Path) -> Vec<(String, String)> {
         let mut problems = Vec::new();
         if let Some(message) = self.program_problem(base_dir) {
             problems.push(("program".to_owned(), message));
@@ -345,6 +346,18 @@ async fn finish_by<T>(deadline: tokio::time::Instant, mut task: JoinHandle<T>) -
             task.abort();
             None
         }
+    }
+}
+
+impl HandlerKind for CommandConfig {
+    const KIND: &'static str = "command";
+
+    fn check(&self, cx: &KindContext) -> Vec<(String, String)> {
+        self.problems(cx.base_dir)
+    }
+
+    fn build(&self, cx: &KindContext) -> Result<Arc<dyn Handler>, BoxError> {
+        Ok(Arc::new(CommandHandler::new(self.clone(), cx.base_dir)))
     }
 }
 

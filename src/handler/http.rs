@@ -1,7 +1,7 @@
 //! The built-in `http` handler: POSTs the event document to a URL, signed the Standard
 //! Webhooks way when a secret is set, and turns the response status into an [`Outcome`].
 
-use super::{async_trait, BoxError, Handler, HandlerContext, Outcome};
+use super::{async_trait, BoxError, Handler, HandlerContext, HandlerKind, KindContext, Outcome};
 use crate::document::EventDocument;
 use crate::error::error_chain;
 // actix-web (already a dependency) parses all three HTTP-date forms for `Retry-After`.
@@ -11,6 +11,7 @@ use reqwest::Url;
 use secrecy::{SecretSlice, SecretString};
 use serde::Deserialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tracing::debug;
 
@@ -92,7 +93,7 @@ fn redacted_url(url: &str) -> String {
 impl HttpConfig {
     /// Problems with these settings, as `(key, message)` pairs. Messages never quote the
     /// secret or header values.
-    pub(crate) fn check(&self) -> Vec<(String, String)> {
+    pub fn problems(&self) -> Vec<(String, String)> {
         let mut problems = Vec::new();
         if let Err(e) = self.parsed_url() {
             problems.push(("url".to_owned(), e));
@@ -315,6 +316,18 @@ async fn body_snippet(response: &mut reqwest::Response) -> Option<String> {
         snippet.push('…');
     }
     Some(snippet)
+}
+
+impl HandlerKind for HttpConfig {
+    const KIND: &'static str = "http";
+
+    fn check(&self, _: &KindContext) -> Vec<(String, String)> {
+        self.problems()
+    }
+
+    fn build(&self, _: &KindContext) -> Result<Arc<dyn Handler>, BoxError> {
+        Ok(Arc::new(HttpHandler::new(self.clone())?))
+    }
 }
 
 #[cfg(test)]

@@ -16,5 +16,4 @@ pub mod write_back;
 
 pub use assessment::{AssessmentConfig, AssessmentHandler};
 pub use background_check::{BackgroundCheckConfig, BackgroundCheckHandler};
-pub use common::LeverDeps;
 pub use hris::{HrisConfig, HrisHandler};

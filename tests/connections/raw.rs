@@ -31,7 +31,7 @@ listen = "127.0.0.1:0"
 signing_tokens = {{ default = ["{SIGNING_TOKEN}"] }}
 "#
     );
-    let config = Config::parse(&text, Path::new("."), &|_| None, &[])
+    let config = Config::parse(&text, Path::new("."), &|_| None, &HandlerRegistry::new())
         .unwrap_or_else(|e| panic!("test config is invalid: {e}"));
     let store: Arc<dyn Store> = Arc::new(SledStore::temporary().expect("temporary store"));
     spawn_app_with_config(&config, HandlerRegistry::new(), store).await

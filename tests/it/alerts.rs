@@ -108,8 +108,13 @@ fn alerts_must_name_a_configured_handler() {
     let text = config_text(
         "[alerts]\non_dead_letter = \"nobody\"\non_rejected_burst = { handler = \"ghost\" }\n",
     );
-    let err =
-        lever_hooks::Config::parse(&text, std::path::Path::new("."), &|_| None, &[]).unwrap_err();
+    let err = lever_hooks::Config::parse(
+        &text,
+        std::path::Path::new("."),
+        &|_| None,
+        &HandlerRegistry::new(),
+    )
+    .unwrap_err();
     let paths: Vec<&str> = err.problems.iter().map(|p| p.path.as_str()).collect();
     assert_eq!(
         paths,

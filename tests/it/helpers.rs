@@ -142,7 +142,7 @@ pub async fn spawn_app(extra: &str, plugins: HandlerRegistry) -> TestApp {
 /// Spawns the app on a given store (wrapped so tests can count ingests).
 pub async fn spawn_app_on(extra: &str, plugins: HandlerRegistry, inner: Arc<dyn Store>) -> TestApp {
     let text = config_text(extra);
-    let config = Config::parse(&text, Path::new("."), &|_| None, &plugins.names())
+    let config = Config::parse(&text, Path::new("."), &|_| None, &plugins)
         .unwrap_or_else(|e| panic!("test config is invalid: {e}"));
     spawn_app_with_config(&config, plugins, inner).await
 }

@@ -165,7 +165,7 @@ mod sled_on_disk {
         assert_eq!(
             store
                 .insert_record(
-                    &RecordKey::hris_employee("acme", "c1"),
+                    &RecordKey::handler("hris", "employee/acme/c1"),
                     serde_json::json!("e-1")
                 )
                 .await
@@ -186,7 +186,7 @@ mod sled_on_disk {
         assert_eq!(
             store
                 .insert_record(
-                    &RecordKey::hris_employee("acme", "c1"),
+                    &RecordKey::handler("hris", "employee/acme/c1"),
                     serde_json::json!("e-2")
                 )
                 .await

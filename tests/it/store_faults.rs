@@ -82,7 +82,7 @@ signing_tokens = {{ default = ["{TOKEN}"] }}
 "#,
         data.display()
     );
-    Config::parse(&text, Path::new("."), &|_| None, &[]).unwrap()
+    Config::parse(&text, Path::new("."), &|_| None, &HandlerRegistry::new()).unwrap()
 }
 
 fn body() -> Vec<u8> {

@@ -72,7 +72,8 @@ signing_tokens = {{ default = ["{SIGNING_TOKEN}"] }}
 }
 
 async fn spawn(setup: &Setup) -> TestApp {
-    let config = Config::load(&setup.config_path(), &[]).unwrap_or_else(|e| panic!("{e}"));
+    let config = Config::load(&setup.config_path(), &HandlerRegistry::new())
+        .unwrap_or_else(|e| panic!("{e}"));
     let store: Arc<dyn Store> = Arc::new(SledStore::temporary().expect("temporary store"));
     spawn_app_with_config(&config, HandlerRegistry::new(), store).await
 }

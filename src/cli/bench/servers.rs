@@ -57,8 +57,13 @@ pub(super) fn start_servers(
     let config_text = format!(
         "[server]\nlisten = \"127.0.0.1:0\"\nworkers = {workers}\n[storage]\n{storage_section}\n[lever]\nsigning_tokens = {{ default = [\"{SIGNING_TOKEN}\"] }}\n",
     );
-    let config = Config::parse(&config_text, Path::new("."), &|_| None, &[])
-        .map_err(|e| anyhow::anyhow!("bench config: {e}"))?;
+    let config = Config::parse(
+        &config_text,
+        Path::new("."),
+        &|_| None,
+        &HandlerRegistry::new(),
+    )
+    .map_err(|e| anyhow::anyhow!("bench config: {e}"))?;
     let mut ours = Vec::new();
     let mut running = Vec::new();
     for _ in 1..instances {

@@ -38,7 +38,7 @@ fn the_design_example_parses_to_the_expected_values() {
         ["acme-token"]
     );
 
-    let HandlerConfig::Command(notify) = &config.handlers["notify"] else {
+    let Some(notify) = config.handlers["notify"].get::<crate::handler::CommandConfig>() else {
         panic!("notify is not a command handler")
     };
     assert_eq!(Path::new(&notify.program), Path::new("/bin/true"));
@@ -113,7 +113,7 @@ fn the_quickstart_example_parses_without_problems() {
         env!("CARGO_MANIFEST_DIR"),
         "/examples/quickstart.toml"
     ));
-    let config = Config::load(path, &[]).unwrap_or_else(|e| panic!("{e}"));
+    let config = Config::load(path, &HandlerRegistry::new()).unwrap_or_else(|e| panic!("{e}"));
 
     assert_eq!(config.server.listen, "127.0.0.1:8080");
     assert_eq!(config.storage.path, PathBuf::from("./data"));
@@ -125,7 +125,9 @@ fn the_quickstart_example_parses_without_problems() {
     assert_eq!(config.routes.len(), 1);
     assert_eq!(config.routes[0].events, ["*"]);
 
-    let HandlerConfig::Command(handler) = &config.handlers[&config.routes[0].handler] else {
+    let Some(handler) =
+        config.handlers[&config.routes[0].handler].get::<crate::handler::CommandConfig>()
+    else {
         panic!("the quickstart route should go to a command handler")
     };
     let script = config.base_dir.join(&handler.program);

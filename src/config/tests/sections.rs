@@ -75,7 +75,8 @@ fn a_readable_certificate_and_key_pass_the_check() {
     .unwrap();
     let text = format!("{LEVER}[server.tls]\ncert = \"cert.pem\"\nkey = \"key.pem\"\n");
 
-    let config = Config::parse(&text, dir.path(), &env, &[]).unwrap_or_else(|e| panic!("{e}"));
+    let config = Config::parse(&text, dir.path(), &env, &HandlerRegistry::new())
+        .unwrap_or_else(|e| panic!("{e}"));
     let tls = config.server.tls.expect("tls is set");
     assert_eq!(tls.cert, PathBuf::from("cert.pem"));
 }
@@ -140,7 +141,7 @@ fn a_postgres_url_and_pool_size_are_read_and_checked_at_their_keys() {
         "{LEVER}[storage]\nurl = \"postgres://hooks:${{PGPASS}}@db:5432/hooks\"\npool_size = 25\n"
     );
     let lookup = |name: &str| (name == "PGPASS").then(|| "s3cret".to_owned());
-    let config = Config::parse(&text, Path::new("."), &lookup, &[]).unwrap();
+    let config = Config::parse(&text, Path::new("."), &lookup, &HandlerRegistry::new()).unwrap();
     assert_eq!(
         config.storage.url.as_deref(),
         Some("postgres://hooks:s3cret@db:5432/hooks"),

@@ -4,17 +4,19 @@
 
 use super::common::{
     candidate_block, date_of, posting_block, read_opportunity, read_posting, settle,
-    stale_stage_reason, store_failure, writer, LeverDeps,
+    stale_stage_reason, store_failure, writer,
 };
 use super::provider::{answer_id, Provider, ProviderConfig};
 use crate::document::EventDocument;
 use crate::event::{LeverEvent, StageChange};
-use crate::handler::{async_trait, BoxError, Handler, HandlerContext, Outcome};
-use crate::record_key::RecordKey;
+use crate::handler::{
+    async_trait, BoxError, Handler, HandlerContext, HandlerKind, KindContext, Outcome,
+};
 use crate::store::{now_millis, Millis};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 use tracing::info;
 
@@ -54,7 +56,7 @@ fn default_tag() -> String {
 
 impl AssessmentConfig {
     /// Problems with these settings, as `(key, message)` pairs.
-    pub(crate) fn check(&self, base_dir: &Path) -> Vec<(String, String)> {
+    fn problems(&self, base_dir: &Path) -> Vec<(String, String)> {
         let mut problems = self.provider.check(base_dir);
         if self.assessment.trim().is_empty() {
             problems.push(("assessment".to_owned(), "must not be empty".to_owned()));
@@ -78,28 +80,32 @@ impl AssessmentConfig {
 pub struct AssessmentHandler {
     config: AssessmentConfig,
     provider: Provider,
-    deps: LeverDeps,
+}
+
+/// The record of `contact`'s invite to `assessment` (in the handler's records).
+fn invite_record(account: &str, contact: &str, assessment: &str) -> String {
+    format!("invite/{account}/{contact}/{assessment}")
 }
 
 impl AssessmentHandler {
     /// Builds the handler.
-    pub fn new(
-        config: AssessmentConfig,
-        base_dir: &Path,
-        deps: LeverDeps,
-    ) -> Result<Self, BoxError> {
+    pub fn new(config: AssessmentConfig, base_dir: &Path) -> Result<Self, BoxError> {
         Ok(Self {
             provider: config.provider.build(base_dir)?,
             config,
-            deps,
         })
     }
 
-    async fn invite(&self, doc: &EventDocument, change: &StageChange) -> Result<Outcome, Outcome> {
-        let api = self.deps.api(&doc.account)?;
-        let store = &*self.deps.store;
+    async fn invite(
+        &self,
+        ctx: &HandlerContext,
+        doc: &EventDocument,
+        change: &StageChange,
+    ) -> Result<Outcome, Outcome> {
+        let api = ctx.lever()?;
+        let records = ctx.records();
         let opportunity_id = change.opportunity_id.as_str();
-        let opportunity = read_opportunity(&api.client, opportunity_id).await?;
+        let opportunity = read_opportunity(api.client(), opportunity_id).await?;
         if let Some(reason) =
             stale_stage_reason(&opportunity, change.to_stage.as_str(), "assessment")
         {
@@ -120,7 +126,7 @@ impl AssessmentHandler {
         else {
             return Err(Outcome::give_up("the opportunity names no contact"));
         };
-        let write = writer(&self.deps, api);
+        let write = writer(ctx, api);
         if opportunity.emails.is_empty() {
             let note = format!(
                 "Assessment {} not sent: the candidate has no email address.",
@@ -137,10 +143,10 @@ impl AssessmentHandler {
         }
 
         // Claim the person's invite for this assessment, or find the earlier one.
-        let key = RecordKey::assessment_invite(&doc.account, &contact, &self.config.assessment);
+        let key = invite_record(&doc.account, &contact, &self.config.assessment);
         let mine = json!({"state": "inviting", "by": doc.idempotency_key, "opportunityId": opportunity_id, "at": now_millis()});
-        if let Some(earlier) = store
-            .insert_record(&key, mine.clone())
+        if let Some(earlier) = records
+            .insert(&key, mine.clone())
             .await
             .map_err(store_failure)?
         {
@@ -149,15 +155,15 @@ impl AssessmentHandler {
             let window = self.config.reuse_window.as_millis() as Millis;
             let current = now_millis().saturating_sub(at) < window;
             if !ours && current {
-                return self.reuse(doc, opportunity_id, &earlier).await;
+                return self.reuse(ctx, doc, opportunity_id, &earlier).await;
             }
             if !ours {
                 // The earlier invite is older than the reuse window: invite again.
-                store.put_record(&key, mine).await.map_err(store_failure)?;
+                records.put(&key, mine).await.map_err(store_failure)?;
             }
         }
 
-        let posting = read_posting(&api.client, &opportunity).await?;
+        let posting = read_posting(api.client(), &opportunity).await?;
         let request = json!({
             "action": "invite",
             "idempotencyKey": doc.idempotency_key,
@@ -169,8 +175,8 @@ impl AssessmentHandler {
         });
         let answer = self.provider.call(&request).await?;
         let invite = answer_id(&answer, "id");
-        store
-            .put_record(
+        records
+            .put(
                 &key,
                 json!({"state": "invited", "by": doc.idempotency_key, "opportunityId": opportunity_id, "inviteId": invite, "at": now_millis()}),
             )
@@ -205,6 +211,7 @@ impl AssessmentHandler {
     /// The person was invited recently (or is being invited now) for another opportunity.
     async fn reuse(
         &self,
+        ctx: &HandlerContext,
         doc: &EventDocument,
         opportunity_id: &str,
         earlier: &Value,
@@ -220,7 +227,7 @@ impl AssessmentHandler {
             info!(event_id = %doc.id, opportunity = opportunity_id, "already invited for this opportunity");
             return Ok(Outcome::Done);
         }
-        let api = self.deps.api(&doc.account)?;
+        let api = ctx.lever()?;
         let when = earlier["at"]
             .as_u64()
             .map(date_of)
@@ -233,7 +240,7 @@ impl AssessmentHandler {
             "Assessment {} not sent again: this person was invited on {when} for opportunity {earlier_opportunity}{invite}.",
             self.config.assessment
         );
-        writer(&self.deps, api)
+        writer(ctx, api)
             .note_once(
                 &format!("{}:reuse-note", doc.idempotency_key),
                 opportunity_id,
@@ -247,14 +254,10 @@ impl AssessmentHandler {
 
 #[async_trait]
 impl Handler for AssessmentHandler {
-    async fn handle(
-        &self,
-        doc: &EventDocument,
-        _ctx: &HandlerContext,
-    ) -> Result<Outcome, BoxError> {
+    async fn handle(&self, doc: &EventDocument, ctx: &HandlerContext) -> Result<Outcome, BoxError> {
         match doc.lever_event() {
             Ok(LeverEvent::CandidateStageChange(change)) => {
-                Ok(settle(self.invite(doc, &change).await))
+                Ok(settle(self.invite(ctx, doc, &change).await))
             }
             Ok(other) => {
                 info!(event_id = %doc.id, event = other.name(), "assessment has nothing to do for this event");
@@ -262,5 +265,18 @@ impl Handler for AssessmentHandler {
             }
             Err(e) => Ok(Outcome::give_up(e.to_string())),
         }
+    }
+}
+
+impl HandlerKind for AssessmentConfig {
+    const KIND: &'static str = "assessment";
+    const USES_LEVER_API: bool = true;
+
+    fn check(&self, cx: &KindContext) -> Vec<(String, String)> {
+        self.problems(cx.base_dir)
+    }
+
+    fn build(&self, cx: &KindContext) -> Result<Arc<dyn Handler>, BoxError> {
+        Ok(Arc::new(AssessmentHandler::new(self.clone(), cx.base_dir)?))
     }
 }

@@ -3,18 +3,20 @@
 
 use super::common::{
     candidate_block, lever_failure, posting_block, read_opportunity, read_posting, settle,
-    stale_stage_reason, store_failure, writer, LeverDeps,
+    stale_stage_reason, store_failure, writer,
 };
 use super::provider::{answer_id, Provider, ProviderConfig};
 use crate::document::EventDocument;
 use crate::event::{ArchiveChange, LeverEvent, StageChange};
-use crate::handler::{async_trait, BoxError, Handler, HandlerContext, Outcome};
+use crate::handler::{
+    async_trait, BoxError, Handler, HandlerContext, HandlerKind, KindContext, Outcome,
+};
 use crate::lever::LeverError;
-use crate::record_key::RecordKey;
 use crate::store::now_millis;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::path::Path;
+use std::sync::Arc;
 use tracing::info;
 
 /// `[handlers.NAME] kind = "background-check"`.
@@ -44,7 +46,7 @@ fn default_true() -> bool {
 
 impl BackgroundCheckConfig {
     /// Problems with these settings, as `(key, message)` pairs.
-    pub(crate) fn check(&self, base_dir: &Path) -> Vec<(String, String)> {
+    fn problems(&self, base_dir: &Path) -> Vec<(String, String)> {
         let mut problems = self.provider.check(base_dir);
         if self.tag.trim().is_empty() {
             problems.push(("tag".to_owned(), "must not be empty".to_owned()));
@@ -72,29 +74,33 @@ impl BackgroundCheckConfig {
 pub struct BackgroundCheckHandler {
     config: BackgroundCheckConfig,
     provider: Provider,
-    deps: LeverDeps,
+}
+
+/// The record of the check requested for `opportunity` (in the handler's records).
+fn check_record(account: &str, opportunity: &str) -> String {
+    format!("check/{account}/{opportunity}")
 }
 
 impl BackgroundCheckHandler {
     /// Builds the handler.
-    pub fn new(
-        config: BackgroundCheckConfig,
-        base_dir: &Path,
-        deps: LeverDeps,
-    ) -> Result<Self, BoxError> {
+    pub fn new(config: BackgroundCheckConfig, base_dir: &Path) -> Result<Self, BoxError> {
         Ok(Self {
             provider: config.provider.build(base_dir)?,
             config,
-            deps,
         })
     }
 
-    async fn start(&self, doc: &EventDocument, change: &StageChange) -> Result<Outcome, Outcome> {
-        let api = self.deps.api(&doc.account)?;
-        let store = &*self.deps.store;
+    async fn start(
+        &self,
+        ctx: &HandlerContext,
+        doc: &EventDocument,
+        change: &StageChange,
+    ) -> Result<Outcome, Outcome> {
+        let api = ctx.lever()?;
+        let records = ctx.records();
         let opportunity_id = change.opportunity_id.as_str();
-        let key = RecordKey::background_check(&doc.account, opportunity_id);
-        let record = store.record(&key).await.map_err(store_failure)?;
+        let key = check_record(&doc.account, opportunity_id);
+        let record = records.get(&key).await.map_err(store_failure)?;
         if let Some(check) = record.as_ref().and_then(|r| r["checkId"].as_str()) {
             info!(event_id = %doc.id, opportunity = opportunity_id, check, "a background check was already requested for this opportunity");
             return Ok(Outcome::Done);
@@ -102,7 +108,7 @@ impl BackgroundCheckHandler {
         let resuming = record
             .as_ref()
             .is_some_and(|r| r["idempotencyKey"] == doc.idempotency_key.as_str());
-        let opportunity = read_opportunity(&api.client, opportunity_id).await?;
+        let opportunity = read_opportunity(api.client(), opportunity_id).await?;
         if !resuming {
             if let Some(reason) =
                 stale_stage_reason(&opportunity, change.to_stage.as_str(), "check")
@@ -112,7 +118,7 @@ impl BackgroundCheckHandler {
                 return Ok(Outcome::Done);
             }
         }
-        let write = writer(&self.deps, api);
+        let write = writer(ctx, api);
         if opportunity.emails.is_empty() {
             let note = "Background check not requested: the candidate has no email address. Add one, then move the opportunity to the stage again.";
             write
@@ -124,14 +130,14 @@ impl BackgroundCheckHandler {
                 .await?;
             return Ok(Outcome::give_up("no email address on the profile"));
         }
-        store
-            .put_record(
+        records
+            .put(
                 &key,
                 json!({"state": "requesting", "idempotencyKey": doc.idempotency_key, "at": now_millis()}),
             )
             .await
             .map_err(store_failure)?;
-        let posting = read_posting(&api.client, &opportunity).await?;
+        let posting = read_posting(api.client(), &opportunity).await?;
         let contact = doc
             .contact_id
             .as_ref()
@@ -152,8 +158,8 @@ impl BackgroundCheckHandler {
                 "the provider's answer to `create` has no `id`",
             ));
         };
-        store
-            .put_record(
+        records
+            .put(
                 &key,
                 json!({"state": "open", "checkId": check_id, "idempotencyKey": doc.idempotency_key, "at": now_millis()}),
             )
@@ -184,6 +190,7 @@ impl BackgroundCheckHandler {
 
     async fn cancel(
         &self,
+        ctx: &HandlerContext,
         doc: &EventDocument,
         opportunity_id: &str,
         archive: Option<&ArchiveChange>,
@@ -191,10 +198,10 @@ impl BackgroundCheckHandler {
         if !self.config.cancel_on_archive {
             return Ok(Outcome::Done);
         }
-        let api = self.deps.api(&doc.account)?;
-        let store = &*self.deps.store;
-        let key = RecordKey::background_check(&doc.account, opportunity_id);
-        let record = store.record(&key).await.map_err(store_failure)?;
+        let api = ctx.lever()?;
+        let records = ctx.records();
+        let key = check_record(&doc.account, opportunity_id);
+        let record = records.get(&key).await.map_err(store_failure)?;
         let Some(record) = record.filter(|r| r["state"] == "open") else {
             return Ok(Outcome::Done);
         };
@@ -204,7 +211,6 @@ impl BackgroundCheckHandler {
             let reason = archive.to_archived.as_ref().and_then(|a| a.reason.as_ref());
             if let Some(reason) = reason {
                 let found = api
-                    .directory
                     .archive_reason(reason.as_str())
                     .await
                     .map_err(|e| lever_failure("looking up the archive reason", e))?;
@@ -212,7 +218,7 @@ impl BackgroundCheckHandler {
                     return Ok(Outcome::Done);
                 }
             }
-            match api.client.opportunity(opportunity_id).await {
+            match api.client().opportunity(opportunity_id).await {
                 Ok(opportunity) if opportunity.archived.is_none() => {
                     info!(event_id = %doc.id, opportunity = opportunity_id, "stale trigger: the opportunity is active again; check left open");
                     return Ok(Outcome::Done);
@@ -233,14 +239,11 @@ impl BackgroundCheckHandler {
         let mut cancelled = record.clone();
         cancelled["state"] = Value::from("cancelled");
         cancelled["cancelledAt"] = Value::from(now_millis());
-        store
-            .put_record(&key, cancelled)
-            .await
-            .map_err(store_failure)?;
+        records.put(&key, cancelled).await.map_err(store_failure)?;
         if !deleted {
             let note =
                 format!("Background check {check_id} cancelled: the opportunity was archived.");
-            writer(&self.deps, api)
+            writer(ctx, api)
                 .note_once(
                     &format!("{}:cancel-note", doc.idempotency_key),
                     opportunity_id,
@@ -255,23 +258,19 @@ impl BackgroundCheckHandler {
 
 #[async_trait]
 impl Handler for BackgroundCheckHandler {
-    async fn handle(
-        &self,
-        doc: &EventDocument,
-        _ctx: &HandlerContext,
-    ) -> Result<Outcome, BoxError> {
+    async fn handle(&self, doc: &EventDocument, ctx: &HandlerContext) -> Result<Outcome, BoxError> {
         let event = match doc.lever_event() {
             Ok(event) => event,
             Err(e) => return Ok(Outcome::give_up(e.to_string())),
         };
         let result = match &event {
-            LeverEvent::CandidateStageChange(change) => self.start(doc, change).await,
+            LeverEvent::CandidateStageChange(change) => self.start(ctx, doc, change).await,
             LeverEvent::CandidateArchiveChange(change) if !change.is_unarchive() => {
-                self.cancel(doc, change.opportunity_id.as_str(), Some(change))
+                self.cancel(ctx, doc, change.opportunity_id.as_str(), Some(change))
                     .await
             }
             LeverEvent::CandidateDeleted(deleted) => {
-                self.cancel(doc, deleted.opportunity_id.as_str(), None)
+                self.cancel(ctx, doc, deleted.opportunity_id.as_str(), None)
                     .await
             }
             other => {
@@ -280,5 +279,21 @@ impl Handler for BackgroundCheckHandler {
             }
         };
         Ok(settle(result))
+    }
+}
+
+impl HandlerKind for BackgroundCheckConfig {
+    const KIND: &'static str = "background-check";
+    const USES_LEVER_API: bool = true;
+
+    fn check(&self, cx: &KindContext) -> Vec<(String, String)> {
+        self.problems(cx.base_dir)
+    }
+
+    fn build(&self, cx: &KindContext) -> Result<Arc<dyn Handler>, BoxError> {
+        Ok(Arc::new(BackgroundCheckHandler::new(
+            self.clone(),
+            cx.base_dir,
+        )?))
     }
 }

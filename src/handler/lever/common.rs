@@ -1,43 +1,14 @@
-//! What the Lever-aware handlers share: their dependencies, the `candidate` and `posting`
-//! blocks of provider requests, and how Data API and store failures become outcomes.
+//! What the Lever-aware handlers share: the write-back for a handler's context, the
+//! `candidate` and `posting` blocks of provider requests, and how Data API and store
+//! failures become outcomes. Everything here is built on the public plugin API.
 
 use super::write_back::WriteBack;
-use crate::handler::Outcome;
+use crate::handler::{HandlerContext, LeverApi, Outcome};
 use crate::lever::{LeverClient, LeverError, Opportunity, Posting};
-use crate::lever_accounts::{AccountApi, LeverAccounts};
 use crate::store::Millis;
-use crate::store::{Store, StoreError};
+use crate::store::StoreError;
 use serde_json::{json, Value};
-use std::sync::Arc;
 use std::time::Duration;
-
-/// The store and the accounts' Data API, for the Lever-aware handlers.
-#[derive(Clone)]
-pub struct LeverDeps {
-    /// Where write-backs and per-opportunity / per-contact facts are recorded.
-    pub store: Arc<dyn Store>,
-    /// Every account's Data API.
-    pub accounts: Arc<LeverAccounts>,
-}
-
-impl std::fmt::Debug for LeverDeps {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LeverDeps")
-            .field("accounts", &self.accounts)
-            .finish_non_exhaustive()
-    }
-}
-
-impl LeverDeps {
-    /// The Data API of `account`; a permanent failure when it has no credentials.
-    pub fn api(&self, account: &str) -> Result<&AccountApi, Outcome> {
-        self.accounts.get(account).ok_or_else(|| {
-            Outcome::give_up(format!(
-                "account `{account}` has no Data API credentials (set api_key or oauth in its config section)"
-            ))
-        })
-    }
-}
 
 /// The outcome of a failed Data API call made while `doing` something.
 pub fn lever_failure(doing: &str, e: LeverError) -> Outcome {
@@ -128,13 +99,9 @@ pub fn posting_block(posting: Option<&Posting>) -> Value {
     }
 }
 
-/// A write-back for `api`'s account.
-pub fn writer<'a>(deps: &'a LeverDeps, api: &'a AccountApi) -> WriteBack<'a> {
-    WriteBack {
-        store: &*deps.store,
-        client: &api.client,
-        perform_as: api.perform_as.as_deref(),
-    }
+/// The write-back of `ctx`'s handler, through `api` (its account's Data API).
+pub fn writer<'a>(ctx: &HandlerContext, api: LeverApi<'a>) -> WriteBack<'a> {
+    WriteBack::new(ctx.records(), api.client(), api.perform_as())
 }
 
 /// `YYYY-MM-DD` (UTC) of a time in ms since the epoch.

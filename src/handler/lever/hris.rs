@@ -4,19 +4,20 @@
 
 use super::common::{
     date_of, lever_failure, posting_block, posting_id, read_opportunity, settle, store_failure,
-    writer, LeverDeps,
+    writer,
 };
 use super::provider::{answer_id, Provider, ProviderConfig};
 use crate::document::EventDocument;
 use crate::event::LeverEvent;
-use crate::handler::{async_trait, BoxError, Handler, HandlerContext, Outcome};
+use crate::handler::{
+    async_trait, BoxError, Handler, HandlerContext, HandlerKind, KindContext, LeverApi, Outcome,
+};
 use crate::lever::{LeverClient, LeverError, Offer, Opportunity};
-use crate::lever_accounts::AccountApi;
-use crate::record_key::RecordKey;
 use crate::store::now_millis;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 use tracing::{info, warn};
 
@@ -47,7 +48,7 @@ pub struct HrisConfig {
 
 impl HrisConfig {
     /// Problems with these settings, as `(key, message)` pairs.
-    pub(crate) fn check(&self, base_dir: &Path) -> Vec<(String, String)> {
+    fn problems(&self, base_dir: &Path) -> Vec<(String, String)> {
         self.provider.check(base_dir)
     }
 }
@@ -63,23 +64,31 @@ impl HrisConfig {
 pub struct HrisHandler {
     config: HrisConfig,
     provider: Provider,
-    deps: LeverDeps,
+}
+
+/// The record of the employee created for `contact` (in the handler's records).
+fn employee_record(account: &str, contact: &str) -> String {
+    format!("employee/{account}/{contact}")
 }
 
 impl HrisHandler {
     /// Builds the handler.
-    pub fn new(config: HrisConfig, base_dir: &Path, deps: LeverDeps) -> Result<Self, BoxError> {
+    pub fn new(config: HrisConfig, base_dir: &Path) -> Result<Self, BoxError> {
         Ok(Self {
             provider: config.provider.build(base_dir)?,
             config,
-            deps,
         })
     }
 
-    async fn hire(&self, doc: &EventDocument, opportunity_id: &str) -> Result<Outcome, Outcome> {
-        let api = self.deps.api(&doc.account)?;
-        let store = &*self.deps.store;
-        let opportunity = read_opportunity(&api.client, opportunity_id).await?;
+    async fn hire(
+        &self,
+        ctx: &HandlerContext,
+        doc: &EventDocument,
+        opportunity_id: &str,
+    ) -> Result<Outcome, Outcome> {
+        let api = ctx.lever()?;
+        let records = ctx.records();
+        let opportunity = read_opportunity(api.client(), opportunity_id).await?;
         if !self.is_hired(api, &opportunity).await? {
             info!(event_id = %doc.id, opportunity = opportunity_id, "stale trigger: the opportunity is not archived as hired (anymore); no employee record");
             return Ok(Outcome::Done);
@@ -91,19 +100,17 @@ impl HrisHandler {
         else {
             return Err(Outcome::give_up("the opportunity names no contact"));
         };
-        let key = RecordKey::hris_employee(&doc.account, &contact);
+        let key = employee_record(&doc.account, &contact);
         let mine = json!({"state": "creating", "by": doc.idempotency_key, "opportunityId": opportunity_id, "at": now_millis()});
         let mut employee = None;
-        if let Some(existing) = store
-            .insert_record(&key, mine)
-            .await
-            .map_err(store_failure)?
-        {
+        if let Some(existing) = records.insert(&key, mine).await.map_err(store_failure)? {
             let ours = existing["by"] == doc.idempotency_key.as_str();
             match existing["employeeId"].as_str() {
                 Some(id) if ours && existing["state"] == "created" => {
                     // Created by this very job before a crash: finish the write-back only.
-                    return self.note(doc, api, opportunity_id, id, "created").await;
+                    return self
+                        .note(ctx, doc, api, opportunity_id, id, "created")
+                        .await;
                 }
                 Some(id) if self.config.on_existing == OnExisting::Skip => {
                     info!(event_id = %doc.id, opportunity = opportunity_id, employee = id, "the person already has an employee record; on_existing = skip");
@@ -123,7 +130,7 @@ impl HrisHandler {
             }
         }
         let mut request = self
-            .request(&api.client, doc, &opportunity, &contact)
+            .request(api.client(), doc, &opportunity, &contact)
             .await?;
         let action = if employee.is_some() {
             "update"
@@ -140,8 +147,8 @@ impl HrisHandler {
                 "the provider's answer to `create` has no `id`",
             ));
         };
-        store
-            .put_record(
+        records
+            .put(
                 &key,
                 json!({"state": "created", "employeeId": id, "by": doc.idempotency_key, "opportunityId": opportunity_id, "at": now_millis()}),
             )
@@ -152,19 +159,20 @@ impl HrisHandler {
         } else {
             "updated"
         };
-        self.note(doc, api, opportunity_id, &id, verb).await
+        self.note(ctx, doc, api, opportunity_id, &id, verb).await
     }
 
     async fn note(
         &self,
+        ctx: &HandlerContext,
         doc: &EventDocument,
-        api: &AccountApi,
+        api: LeverApi<'_>,
         opportunity_id: &str,
         employee: &str,
         verb: &str,
     ) -> Result<Outcome, Outcome> {
         let note = format!("Employee record {employee} {verb} in the HRIS.");
-        writer(&self.deps, api)
+        writer(ctx, api)
             .note_once(
                 &format!("{}:note", doc.idempotency_key),
                 opportunity_id,
@@ -176,7 +184,11 @@ impl HrisHandler {
     }
 
     /// True when the opportunity is archived with a reason of type hired.
-    async fn is_hired(&self, api: &AccountApi, opportunity: &Opportunity) -> Result<bool, Outcome> {
+    async fn is_hired(
+        &self,
+        api: LeverApi<'_>,
+        opportunity: &Opportunity,
+    ) -> Result<bool, Outcome> {
         let Some(reason) = opportunity
             .archived
             .as_ref()
@@ -185,7 +197,6 @@ impl HrisHandler {
             return Ok(false);
         };
         let found = api
-            .directory
             .archive_reason(reason)
             .await
             .map_err(|e| lever_failure("looking up the archive reason", e))?;
@@ -312,11 +323,7 @@ fn optional<T>(result: Result<T, LeverError>, doing: &str) -> Result<Option<T>, 
 
 #[async_trait]
 impl Handler for HrisHandler {
-    async fn handle(
-        &self,
-        doc: &EventDocument,
-        _ctx: &HandlerContext,
-    ) -> Result<Outcome, BoxError> {
+    async fn handle(&self, doc: &EventDocument, ctx: &HandlerContext) -> Result<Outcome, BoxError> {
         let opportunity = match doc.lever_event() {
             Ok(LeverEvent::CandidateHired(hired)) => hired.opportunity_id,
             Ok(LeverEvent::CandidateArchiveChange(change)) if !change.is_unarchive() => {
@@ -328,7 +335,20 @@ impl Handler for HrisHandler {
             }
             Err(e) => return Ok(Outcome::give_up(e.to_string())),
         };
-        Ok(settle(self.hire(doc, opportunity.as_str()).await))
+        Ok(settle(self.hire(ctx, doc, opportunity.as_str()).await))
+    }
+}
+
+impl HandlerKind for HrisConfig {
+    const KIND: &'static str = "hris";
+    const USES_LEVER_API: bool = true;
+
+    fn check(&self, cx: &KindContext) -> Vec<(String, String)> {
+        self.problems(cx.base_dir)
+    }
+
+    fn build(&self, cx: &KindContext) -> Result<Arc<dyn Handler>, BoxError> {
+        Ok(Arc::new(HrisHandler::new(self.clone(), cx.base_dir)?))
     }
 }
 

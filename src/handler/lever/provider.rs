@@ -28,8 +28,8 @@ impl ProviderConfig {
     /// Problems with these settings, as `(key, message)` pairs under `provider`.
     pub fn check(&self, base_dir: &Path) -> Vec<(String, String)> {
         let problems = match self {
-            Self::Http(c) => c.check(),
-            Self::Command(c) => c.check(base_dir),
+            Self::Http(c) => c.problems(),
+            Self::Command(c) => c.problems(base_dir),
         };
         problems
             .into_iter()

@@ -1,28 +1,22 @@
 //! Writes to Lever that must happen once per idempotency key, however often a job is
 //! retried or replayed: notes and tags.
 //!
-//! Lever has no idempotency keys, so each write is recorded in the store
-//! ([`RecordKey::lever_write`]):
-//! `started` before the call, `done` after it. A retry that finds `done` skips the call.
-//! One that finds `started` (the process died between the call and the record) looks for
+//! Lever has no idempotency keys, so each write is recorded in the handler's records
+//! (`write/<key>`, through [`Records::once`]): `started` before the call, `done` after
+//! it. A retry that finds `done` skips the call. One that finds `started` (the process died between the call and the record) looks for
 //! the note's reference line on the opportunity before writing it again. Tags need no
 //! such care: adding a tag twice leaves one tag.
 
 use super::common::{lever_failure, store_failure};
-use crate::handler::Outcome;
+use crate::handler::{OnceError, Outcome, Records, Start};
 use crate::lever::LeverClient;
-use crate::record_key::RecordKey;
-use crate::store::{now_millis, Store};
-use serde_json::{json, Value};
+use serde_json::Value;
 
-/// Writes notes and tags on one account, once per key.
+/// Writes notes and tags on one account, once per key, recorded in a handler's records.
 pub struct WriteBack<'a> {
-    /// Where writes are recorded.
-    pub store: &'a dyn Store,
-    /// The account's Data API.
-    pub client: &'a LeverClient,
-    /// The Lever user writes are recorded as.
-    pub perform_as: Option<&'a str>,
+    records: Records,
+    client: &'a LeverClient,
+    perform_as: Option<&'a str>,
 }
 
 /// The line every note ends with, naming the write's key; a retry finds the note by it.
@@ -30,7 +24,17 @@ pub fn reference_line(key: &str) -> String {
     format!("(lever-hooks ref {key})")
 }
 
-impl WriteBack<'_> {
+impl<'a> WriteBack<'a> {
+    /// Writes recorded in `records` (the handler's), made through `client` as
+    /// `perform_as` (when set).
+    pub fn new(records: Records, client: &'a LeverClient, perform_as: Option<&'a str>) -> Self {
+        Self {
+            records,
+            client,
+            perform_as,
+        }
+    }
+
     /// Adds `text` as a note on `opportunity` unless the write `key` was already made.
     /// Returns the note id when Lever gave one.
     pub async fn note_once(
@@ -39,71 +43,45 @@ impl WriteBack<'_> {
         opportunity: &str,
         text: &str,
     ) -> Result<Option<String>, Outcome> {
-        let record_key = RecordKey::lever_write(key);
-        let existing = self
-            .store
-            .record(&record_key)
-            .await
-            .map_err(store_failure)?;
         let reference = reference_line(key);
-        match existing.as_ref().and_then(|r| r["state"].as_str()) {
-            Some("done") => {
-                return Ok(existing.and_then(|r| r["noteId"].as_str().map(str::to_owned)))
-            }
-            Some("started") => {
-                if let Some(id) = self.find_note(opportunity, &reference).await? {
-                    self.record_done(&record_key, Some(&id)).await?;
-                    return Ok(Some(id));
+        let reference = reference.as_str();
+        self.records
+            .once(&write_record(key), move |start| async move {
+                if start == Start::Interrupted {
+                    // The note may have been added before the process stopped.
+                    if let Some(id) = self.find_note(opportunity, reference).await? {
+                        return Ok(Some(id));
+                    }
                 }
-            }
-            _ => {
-                self.store
-                    .put_record(&record_key, json!({"state": "started", "at": now_millis()}))
+                let body = format!("{text}\n\n{reference}");
+                let id = self
+                    .client
+                    .add_note(opportunity, &body, self.perform_as)
                     .await
-                    .map_err(store_failure)?;
-            }
-        }
-        let body = format!("{text}\n\n{reference}");
-        let id = self
-            .client
-            .add_note(opportunity, &body, self.perform_as)
+                    .map_err(|e| lever_failure("adding a note", e))?;
+                Ok(Some(id))
+            })
             .await
-            .map_err(|e| lever_failure("adding a note", e))?;
-        self.record_done(&record_key, Some(&id)).await?;
-        Ok(Some(id))
+            .map_err(once_failure)
     }
 
-    /// Adds `tags` to `opportunity` unless the write `key` was already made.
+    /// Adds `tags` to `opportunity` unless the write `key` was already made. (Adding a
+    /// tag twice leaves one tag, so an interrupted write is simply made again.)
     pub async fn tags_once(
         &self,
         key: &str,
         opportunity: &str,
         tags: &[String],
     ) -> Result<(), Outcome> {
-        let record_key = RecordKey::lever_write(key);
-        let existing = self
-            .store
-            .record(&record_key)
+        self.records
+            .once(&write_record(key), move |_| async move {
+                self.client
+                    .add_tags(opportunity, tags, self.perform_as)
+                    .await
+                    .map_err(|e| lever_failure("adding tags", e))
+            })
             .await
-            .map_err(store_failure)?;
-        if existing.as_ref().and_then(|r| r["state"].as_str()) == Some("done") {
-            return Ok(());
-        }
-        self.client
-            .add_tags(opportunity, tags, self.perform_as)
-            .await
-            .map_err(|e| lever_failure("adding tags", e))?;
-        self.record_done(&record_key, None).await
-    }
-
-    async fn record_done(&self, record_key: &RecordKey, note: Option<&str>) -> Result<(), Outcome> {
-        self.store
-            .put_record(
-                record_key,
-                json!({"state": "done", "noteId": note, "at": now_millis()}),
-            )
-            .await
-            .map_err(store_failure)
+            .map_err(once_failure)
     }
 
     /// The id of a note on `opportunity` whose text holds `reference`.
@@ -121,5 +99,17 @@ impl WriteBack<'_> {
             .iter()
             .find(|note| note.to_string().contains(reference))
             .map(|note| note["id"].as_str().unwrap_or_default().to_owned()))
+    }
+}
+
+/// The handler record of the write `key`.
+pub fn write_record(key: &str) -> String {
+    format!("write/{key}")
+}
+
+fn once_failure(e: OnceError<Outcome>) -> Outcome {
+    match e {
+        OnceError::Store(e) => store_failure(e),
+        OnceError::Effect(outcome) => outcome,
     }
 }

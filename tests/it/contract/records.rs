@@ -25,7 +25,7 @@ pub async fn a_put_record_reads_back_and_a_second_put_replaces_it(store: Arc<dyn
 pub async fn insert_record_writes_only_the_first_value_and_returns_it_to_later_callers(
     store: Arc<dyn Store>,
 ) {
-    let key = &RecordKey::background_check("default", "opp-1");
+    let key = &RecordKey::handler("bgcheck", "check/default/opp-1");
     assert_eq!(
         store
             .insert_record(key, json!({"by": "first"}))
@@ -54,7 +54,10 @@ pub async fn concurrent_insert_record_lets_exactly_one_caller_win(store: Arc<dyn
             let store = store.clone();
             tokio::spawn(async move {
                 store
-                    .insert_record(&RecordKey::hris_employee("default", "contact-1"), json!(i))
+                    .insert_record(
+                        &RecordKey::handler("hris", "employee/default/contact-1"),
+                        json!(i),
+                    )
                     .await
             })
         })
@@ -75,7 +78,7 @@ pub async fn concurrent_insert_record_lets_exactly_one_caller_win(store: Arc<dyn
     );
     assert_eq!(
         store
-            .record(&RecordKey::hris_employee("default", "contact-1"))
+            .record(&RecordKey::handler("hris", "employee/default/contact-1"))
             .await
             .unwrap(),
         Some(winner)

@@ -1,7 +1,7 @@
 //! The `command` handler: exit codes, stdin, environment, timeouts, program lookup, checks.
 
-use super::{build, config, document, document_with_data, run};
-use lever_hooks::handler::{HandlerConfig, Outcome};
+use super::{build, config, document, document_with_data, problems, read, run};
+use lever_hooks::handler::{CommandConfig, HandlerSettings, KindContext, Outcome};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -15,12 +15,8 @@ fn sh_table(script: &str, dir: &Path) -> toml::Table {
     table
 }
 
-fn sh(script: &str, dir: &Path) -> HandlerConfig {
+fn sh(script: &str, dir: &Path) -> HandlerSettings {
     config(sh_table(script, dir))
-}
-
-fn problems(config: &HandlerConfig, base_dir: &Path) -> Vec<(String, String)> {
-    config.check(base_dir)
 }
 
 #[tokio::test]
@@ -206,7 +202,12 @@ async fn a_program_that_cannot_start_is_retried() {
     let dir = tempfile::tempdir().unwrap();
     let mut table = sh_table("", dir.path());
     table.insert("program".into(), "./gone.sh".into());
-    let handler = config(table).build(dir.path(), None).unwrap();
+    let handler = config(table)
+        .build(&KindContext {
+            name: "under-test",
+            base_dir: dir.path(),
+        })
+        .unwrap();
 
     let outcome = run(&handler, &document("notify")).await;
 
@@ -289,12 +290,12 @@ fn unknown_keys_are_rejected_and_the_timeout_defaults_to_30_seconds() {
     let dir = tempfile::tempdir().unwrap();
     let mut table = sh_table("", dir.path());
     table.insert("shell".into(), true.into());
-    let error = toml::Value::Table(table)
-        .try_into::<HandlerConfig>()
-        .unwrap_err();
-    assert!(error.to_string().contains("shell"), "{error}");
+    let error = read(table).unwrap_err();
+    assert_eq!(error.len(), 1, "{error:?}");
+    assert!(error[0].1.contains("shell"), "{error:?}");
 
-    let HandlerConfig::Command(command) = sh("", dir.path()) else {
+    let settings = sh("", dir.path());
+    let Some(command) = settings.get::<CommandConfig>() else {
         panic!("kind = \"command\" builds a command config")
     };
     assert_eq!(command.timeout, Duration::from_secs(30));
@@ -309,7 +310,7 @@ fn debug_output_shows_env_names_but_not_their_values() {
     table.insert("env".into(), env.into());
     let config = config(table);
 
-    let HandlerConfig::Command(command) = &config else {
+    let Some(command) = config.get::<CommandConfig>() else {
         panic!("kind = \"command\" builds a command config")
     };
     let handler = lever_hooks::handler::CommandHandler::new(command.clone(), dir.path());

@@ -1,13 +1,13 @@
 //! The `http` handler against a real local receiver: headers, signature, status handling,
 //! timeouts, and secrets kept out of `Debug` and logs.
 
-use super::{build, config, document, run};
+use super::{build, config, document, problems, run};
 use actix_web::http::header::HttpDate;
 use actix_web::{web, HttpRequest, HttpResponse, HttpServer};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
-use lever_hooks::handler::{HandlerConfig, HttpConfig, HttpHandler, Outcome};
+use lever_hooks::handler::{HandlerSettings, HttpConfig, HttpHandler, KindContext, Outcome};
 use sha2::Sha256;
 use std::collections::HashMap;
 use std::path::Path;
@@ -130,11 +130,11 @@ fn http_table(url: &str) -> toml::Table {
     table
 }
 
-fn http(url: &str) -> HandlerConfig {
+fn http(url: &str) -> HandlerSettings {
     config(http_table(url))
 }
 
-fn with_secret(url: &str, secret: &str) -> HandlerConfig {
+fn with_secret(url: &str, secret: &str) -> HandlerSettings {
     let mut table = http_table(url);
     table.insert("secret".into(), secret.into());
     config(table)
@@ -378,7 +378,7 @@ fn check_reports_bad_urls_secrets_timeouts_and_headers_without_quoting_them() {
     table.insert("headers".into(), headers.into());
     let config = config(table);
 
-    let found = config.check(no_base());
+    let found = problems(&config, no_base());
 
     let mut keys: Vec<&str> = found.iter().map(|(key, _)| key.as_str()).collect();
     keys.sort();
@@ -398,8 +398,13 @@ fn check_reports_bad_urls_secrets_timeouts_and_headers_without_quoting_them() {
         !text.contains("not*base64") && !text.contains("line\\nbreak"),
         "{text}"
     );
-    assert!(config.build(no_base(), None).is_err());
-    assert_eq!(http("not a url").check(no_base())[0].0, "url");
+    assert!(config
+        .build(&KindContext {
+            name: "under-test",
+            base_dir: no_base(),
+        })
+        .is_err());
+    assert_eq!(problems(&http("not a url"), no_base())[0].0, "url");
 }
 
 #[test]
@@ -409,7 +414,8 @@ fn debug_output_never_shows_the_secret_header_values_or_url_password() {
     let mut headers = toml::Table::new();
     headers.insert("Authorization".into(), "Bearer hunter2".into());
     table.insert("headers".into(), headers.into());
-    let HandlerConfig::Http(http_config) = config(table.clone()) else {
+    let settings = config(table.clone());
+    let Some(http_config) = settings.get::<HttpConfig>() else {
         panic!("kind = \"http\" builds an http config")
     };
     table.remove("kind");

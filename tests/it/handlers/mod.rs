@@ -6,7 +6,9 @@ mod http;
 
 use lever_hooks::document::idempotency_key;
 use lever_hooks::event::{ContactId, EventId, OpportunityId};
-use lever_hooks::handler::{Handler, HandlerConfig, HandlerContext, Outcome};
+use lever_hooks::handler::{
+    Handler, HandlerContext, HandlerRegistry, HandlerSettings, KindContext, Outcome, Platform,
+};
 use lever_hooks::EventDocument;
 use serde_json::value::RawValue;
 use std::path::Path;
@@ -38,26 +40,44 @@ pub fn document_with_data(handler: &str, data: &str) -> EventDocument {
     }
 }
 
-/// Parses a `[handlers.NAME]` table.
-pub fn config(table: toml::Table) -> HandlerConfig {
-    toml::Value::Table(table)
-        .try_into()
-        .expect("a valid handler config")
+/// Reads a `[handlers.NAME]` table through its kind, as the config does; the problems
+/// when it cannot be read.
+pub fn read(mut table: toml::Table) -> Result<HandlerSettings, Vec<(String, String)>> {
+    let kind = table.remove("kind").expect("the table names its kind");
+    HandlerRegistry::new()
+        .read_settings(kind.as_str().unwrap(), toml::Value::Table(table))
+        .expect("a built-in kind")
+}
+
+/// Reads a valid `[handlers.NAME]` table.
+pub fn config(table: toml::Table) -> HandlerSettings {
+    read(table).expect("a valid handler config")
+}
+
+/// The problems check-config reports for `config`.
+pub fn problems(config: &HandlerSettings, base_dir: &Path) -> Vec<(String, String)> {
+    config.check(&KindContext {
+        name: "under-test",
+        base_dir,
+    })
 }
 
 /// Builds a handler from `config` after checking it has no problems.
-pub fn build(config: &HandlerConfig, base_dir: &Path) -> Arc<dyn Handler> {
-    let problems = config.check(base_dir);
-    assert!(
-        problems.is_empty(),
-        "unexpected config problems: {problems:?}"
-    );
-    config.build(base_dir, None).expect("the handler builds")
+pub fn build(config: &HandlerSettings, base_dir: &Path) -> Arc<dyn Handler> {
+    let found = problems(config, base_dir);
+    assert!(found.is_empty(), "unexpected config problems: {found:?}");
+    config
+        .build(&KindContext {
+            name: "under-test",
+            base_dir,
+        })
+        .expect("the handler builds")
 }
 
 /// Runs one attempt of `doc`.
 pub async fn run(handler: &Arc<dyn Handler>, doc: &EventDocument) -> Outcome {
-    let ctx = HandlerContext::new(doc.handler.clone(), doc.account.clone());
+    let platform = Platform::temporary().expect("a temporary store");
+    let ctx = HandlerContext::new(doc.handler.clone(), doc.account.clone(), platform);
     handler
         .handle(doc, &ctx)
         .await

@@ -92,7 +92,7 @@ oauth = {{ client_id = "fake-client-id", client_secret = "fake-client-secret", r
         api = lever.url(),
         base = lever.base_url(),
     );
-    let config = Config::parse(&text, Path::new("."), &|_| None, &[]).unwrap();
+    let config = Config::parse(&text, Path::new("."), &|_| None, &HandlerRegistry::new()).unwrap();
     let store: Arc<dyn Store> = Arc::new(SledStore::temporary().unwrap());
 
     for start in 1..=3 {

@@ -262,7 +262,7 @@ max_backoff = "200ms"
                 burst = client_rate.1,
                 handlers = handlers(&provider.url),
             );
-            let config = Config::parse(&text, Path::new("."), &|_| None, &[])
+            let config = Config::parse(&text, Path::new("."), &|_| None, &HandlerRegistry::new())
                 .unwrap_or_else(|e| panic!("test config is invalid: {e}"));
             let store: Arc<dyn Store> = Arc::new(SledStore::temporary().unwrap());
             match App::build_with_store(&config, HandlerRegistry::new(), store.clone()).await {

@@ -113,13 +113,16 @@ max_backoff = "200ms"
     };
     let url = format!("http://127.0.0.1:{port}/webhooks/lever");
 
-    let code = run(WebhooksArgs {
-        command: WebhooksCommand::Register {
-            target: target(),
-            url: url.clone(),
-            events: vec!["candidateStageChange".into(), "candidateHired".into()],
+    let code = run(
+        WebhooksArgs {
+            command: WebhooksCommand::Register {
+                target: target(),
+                url: url.clone(),
+                events: vec!["candidateStageChange".into(), "candidateHired".into()],
+            },
         },
-    })
+        &HandlerRegistry::new(),
+    )
     .await
     .unwrap();
 
@@ -146,12 +149,15 @@ max_backoff = "200ms"
         .iter()
         .find(|w| w.event == "candidateHired")
         .unwrap();
-    run(WebhooksArgs {
-        command: WebhooksCommand::Delete {
-            target: target(),
-            ids: vec![hired.id.clone()],
+    run(
+        WebhooksArgs {
+            command: WebhooksCommand::Delete {
+                target: target(),
+                ids: vec![hired.id.clone()],
+            },
         },
-    })
+        &HandlerRegistry::new(),
+    )
     .await
     .unwrap();
     assert_eq!(lever.state().webhooks.len(), 1);
@@ -168,7 +174,7 @@ max_backoff = "200ms"
     drop(store);
 
     // Serve from that store: the fake signs with the registered webhook's own token.
-    let config = Config::load(&config_path, &[]).unwrap();
+    let config = Config::load(&config_path, &HandlerRegistry::new()).unwrap();
     let mut app = None;
     for _ in 0..300 {
         match App::build(&config, HandlerRegistry::new()).await {

@@ -4,12 +4,13 @@
 use super::*;
 use lever_hooks::config::DEFAULT_ACCOUNT;
 use lever_hooks::handler::lever::write_back::{reference_line, WriteBack};
-use lever_hooks::handler::{HandlerConfig, HandlerContext, LeverDeps, Outcome};
+use lever_hooks::handler::{
+    HandlerContext, HandlerRegistry, KindContext, Outcome, Platform, Records,
+};
 use lever_hooks::lever::{
     ClientConfig, Credentials, Directory, LeverClient, MemoryRefreshTokenStore,
 };
 use lever_hooks::lever_accounts::{AccountApi, LeverAccounts};
-use lever_hooks::store::RecordKey;
 use lever_hooks::EventDocument;
 
 fn client(lever: &FakeLever) -> LeverClient {
@@ -25,20 +26,15 @@ fn client(lever: &FakeLever) -> LeverClient {
     .unwrap()
 }
 
-fn deps(lever: &FakeLever, store: Arc<dyn Store>) -> LeverDeps {
+fn platform(lever: &FakeLever, store: Arc<dyn Store>) -> Platform {
     let client = client(lever);
     let api = AccountApi {
         directory: Directory::new(client.clone(), Duration::from_secs(600)),
         client,
         perform_as: Some(INTEGRATION_USER.to_owned()),
     };
-    LeverDeps {
-        store,
-        accounts: Arc::new(LeverAccounts::from_clients(BTreeMap::from([(
-            DEFAULT_ACCOUNT.to_owned(),
-            api,
-        )]))),
-    }
+    let accounts = LeverAccounts::from_clients(BTreeMap::from([(DEFAULT_ACCOUNT.to_owned(), api)]));
+    Platform::new(store, Arc::new(accounts))
 }
 
 fn stage_change_document(opportunity: &str, to: &str) -> EventDocument {
@@ -68,16 +64,23 @@ async fn a_replayed_job_requests_no_second_check_and_writes_no_second_note() {
         .await
         .unwrap();
     let store: Arc<dyn Store> = Arc::new(SledStore::temporary().unwrap());
-    let config: HandlerConfig = toml::from_str(&format!(
-        "kind = \"background-check\"\nprovider = {{ kind = \"http\", url = \"{}\" }}\n",
+    let section: toml::Value = toml::from_str(&format!(
+        "provider = {{ kind = \"http\", url = \"{}\" }}\n",
         provider.url
     ))
     .unwrap();
-    let handler = config
-        .build(Path::new("."), Some(&deps(&lever, store)))
+    let settings = HandlerRegistry::new()
+        .read_settings("background-check", section)
+        .unwrap()
+        .unwrap();
+    let handler = settings
+        .build(&KindContext {
+            name: "bgcheck",
+            base_dir: Path::new("."),
+        })
         .unwrap();
     let doc = stage_change_document(DANA_BACKEND, BACKGROUND_CHECK);
-    let ctx = HandlerContext::new("bgcheck", DEFAULT_ACCOUNT);
+    let ctx = HandlerContext::new("bgcheck", DEFAULT_ACCOUNT, platform(&lever, store));
 
     for run in 1..=3 {
         assert_eq!(
@@ -108,8 +111,9 @@ async fn a_note_written_before_a_crash_is_found_by_its_reference_not_written_aga
     let key = "evt_crash:hris:note";
     // The previous attempt recorded that it started, Lever stored the note, and the
     // process died before recording that it was done.
-    store
-        .put_record(&RecordKey::lever_write(key), json!({"state": "started"}))
+    let records = Records::new(store.clone(), "hris");
+    records
+        .put(&format!("write/{key}"), json!({"state": "started"}))
         .await
         .unwrap();
     let earlier = client
@@ -120,11 +124,7 @@ async fn a_note_written_before_a_crash_is_found_by_its_reference_not_written_aga
         )
         .await
         .unwrap();
-    let write = WriteBack {
-        store: &*store,
-        client: &client,
-        perform_as: None,
-    };
+    let write = WriteBack::new(records.clone(), &client, None);
 
     let id = write
         .note_once(key, ELENA_OFFER, "Employee record e-1 created.")
@@ -147,11 +147,7 @@ async fn a_note_written_before_a_crash_is_found_by_its_reference_not_written_aga
         "no new note"
     );
     assert_eq!(
-        store
-            .record(&RecordKey::lever_write(key))
-            .await
-            .unwrap()
-            .unwrap()["state"],
+        records.get(&format!("write/{key}")).await.unwrap().unwrap()["state"],
         "done"
     );
     lever.stop().await;

@@ -1,0 +1,136 @@
+//! What a handler gets besides the event document: its name and account, the account's
+//! Data API (the shared client, its rate budget and OAuth session, and cached stage and
+//! archive-reason lookups), and its own records in the store.
+
+use super::records::Records;
+use crate::lever::{ArchiveReason, LeverClient, LeverError};
+use crate::lever_accounts::account_section;
+use crate::lever_accounts::{AccountApi, LeverAccounts};
+use crate::store::{SledStore, Store, StoreError};
+use std::sync::Arc;
+
+/// The services every handler can reach: the store and every account's Data API. The
+/// dispatcher and alerts hold one; tests build one over a temporary store.
+#[derive(Clone)]
+pub struct Platform {
+    store: Arc<dyn Store>,
+    accounts: Arc<LeverAccounts>,
+}
+
+impl Platform {
+    /// A platform over `store`, with the Data API of `accounts`.
+    pub fn new(store: Arc<dyn Store>, accounts: Arc<LeverAccounts>) -> Self {
+        Self { store, accounts }
+    }
+
+    /// A platform over a temporary store (deleted when dropped) and no Data API: for
+    /// tests of handlers that only use their records.
+    pub fn temporary() -> Result<Self, StoreError> {
+        Ok(Self::new(
+            Arc::new(SledStore::temporary()?),
+            Arc::new(LeverAccounts::default()),
+        ))
+    }
+}
+
+impl std::fmt::Debug for Platform {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Platform")
+            .field("accounts", &self.accounts)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the dispatcher hands a handler besides the document.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct HandlerContext {
+    /// The handler's configured name.
+    pub handler: String,
+    /// The account the event came in for.
+    pub account: String,
+    platform: Platform,
+}
+
+/// The event's account has no Data API credentials.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("account `{account}` has no Data API credentials: set `{key}.api_key` (or `[{key}.oauth]`) in the config")]
+pub struct NoDataApi {
+    /// The account.
+    pub account: String,
+    /// Its config section (`lever` or `accounts.NAME`).
+    pub key: String,
+}
+
+impl From<NoDataApi> for super::Outcome {
+    /// Missing credentials never fix themselves: give up, naming the key to set.
+    fn from(e: NoDataApi) -> Self {
+        Self::give_up(e.to_string())
+    }
+}
+
+impl HandlerContext {
+    /// A context for `handler` running an event of `account`.
+    pub fn new(handler: impl Into<String>, account: impl Into<String>, platform: Platform) -> Self {
+        Self {
+            handler: handler.into(),
+            account: account.into(),
+            platform,
+        }
+    }
+
+    /// The account's Data API: the client every handler and routing share, with its rate
+    /// limit, retries and OAuth session.
+    ///
+    /// ```no_run
+    /// # async fn demo(ctx: &lever_hooks::handler::HandlerContext) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    /// let lever = ctx.lever()?;
+    /// let opportunity = lever.client().opportunity("250d8f03-…").await?;
+    /// let stage = match &opportunity.stage {
+    ///     Some(stage) => lever.stage_name(&stage.id).await?,
+    ///     None => None,
+    /// };
+    /// println!("{} is in {stage:?}", opportunity.name.unwrap_or_default());
+    /// # Ok(()) }
+    /// ```
+    pub fn lever(&self) -> Result<LeverApi<'_>, NoDataApi> {
+        match self.platform.accounts.get(&self.account) {
+            Some(api) => Ok(LeverApi(api)),
+            None => Err(NoDataApi {
+                account: self.account.clone(),
+                key: account_section(&self.account),
+            }),
+        }
+    }
+
+    /// This handler's records, in the same store as the events.
+    pub fn records(&self) -> Records {
+        Records::new(self.platform.store.clone(), self.handler.clone())
+    }
+}
+
+/// One account's Data API, as a handler sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct LeverApi<'a>(&'a AccountApi);
+
+impl<'a> LeverApi<'a> {
+    /// The rate-limited, retrying client (shared with routing and every other handler).
+    pub fn client(&self) -> &'a LeverClient {
+        &self.0.client
+    }
+
+    /// The Lever user writes are made as (`perform_as` in the account's config), if set.
+    pub fn perform_as(&self) -> Option<&'a str> {
+        self.0.perform_as.as_deref()
+    }
+
+    /// The name of stage `id`, from the account's cache (read again after `cache_ttl`).
+    pub async fn stage_name(&self, id: &str) -> Result<Option<String>, LeverError> {
+        Ok(self.0.directory.stage(id).await?.and_then(|s| s.text))
+    }
+
+    /// The archive reason `id` (its name in `text`, and whether it means a hire), cached.
+    pub async fn archive_reason(&self, id: &str) -> Result<Option<ArchiveReason>, LeverError> {
+        self.0.directory.archive_reason(id).await
+    }
+}
