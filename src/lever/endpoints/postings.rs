@@ -113,7 +113,11 @@ impl PostingFilter {
         if let Some(channel) = &self.distribution_channel {
             query.push(("distributionChannel", channel.clone()));
         }
-        query.extend(self.expand.iter().map(|e| ("expand", e.as_str().to_owned())));
+        query.extend(
+            self.expand
+                .iter()
+                .map(|e| ("expand", e.as_str().to_owned())),
+        );
         if let Some(size) = self.page_size {
             query.push(("limit", size.to_string()));
         }
@@ -148,15 +152,15 @@ mod tests {
             ..PostingFilter::default()
         };
         let expected: Vec<(&str, String)> = [
-                ("state", "published"),
-                ("state", "internal"),
-                ("team", "Platform"),
-                ("tag", "Backend"),
-                ("updated_at_start", "10"),
-                ("updated_at_end", "20"),
-                ("confidentiality", "all"),
-                ("distributionChannel", "internal"),
-                ("expand", "hiringManager"),
+            ("state", "published"),
+            ("state", "internal"),
+            ("team", "Platform"),
+            ("tag", "Backend"),
+            ("updated_at_start", "10"),
+            ("updated_at_end", "20"),
+            ("confidentiality", "all"),
+            ("distributionChannel", "internal"),
+            ("expand", "hiringManager"),
             ("limit", "2"),
         ]
         .into_iter()
