@@ -85,3 +85,30 @@ pub struct FormField {
     #[serde(default)]
     pub id: Option<String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_and_null_fields_decode_and_fields_are_found_by_id_or_label() {
+        let feedback: Feedback = serde_json::from_str(
+            r#"{"id": "f1", "fields": [
+                  {"id": "q1", "type": "score-system", "text": "Rating", "required": null},
+                  {"text": "Notes", "value": "Good"}],
+                "interview": {"id": "i1"}, "completedAt": null}"#,
+        )
+        .unwrap();
+        assert_eq!(feedback.interview.as_deref(), Some("i1"));
+        assert_eq!(feedback.completed_at, None);
+        assert!(!feedback.fields[0].required && feedback.fields[0].value.is_null());
+        assert_eq!(
+            feedback.field("q1").unwrap().text.as_deref(),
+            Some("Rating")
+        );
+        assert_eq!(feedback.field("Notes").unwrap().value, "Good");
+        assert!(feedback.field("Other").is_none());
+        let bare: Feedback = serde_json::from_str(r#"{"id": "f2"}"#).unwrap();
+        assert!(bare.fields.is_empty() && bare.r#type.is_none());
+    }
+}

@@ -90,3 +90,24 @@ pub struct Interviewer {
     #[serde(default)]
     pub feedback_reminder: Option<String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_interview_with_only_an_id_and_nulls_decodes() {
+        let interview: Interview = serde_json::from_str(
+            r#"{"id": "i1", "panel": null, "interviewers": null, "date": "1746662400000",
+                "feedbackForms": null, "postings": [{"id": "p1"}], "canceledAt": null}"#,
+        )
+        .unwrap();
+        assert_eq!(interview.id, "i1");
+        assert!(interview.interviewers.is_empty() && interview.feedback_forms.is_empty());
+        assert_eq!(interview.date, Some(1_746_662_400_000));
+        assert_eq!(interview.postings, ["p1"]);
+        assert!(!interview.is_canceled());
+        let bare: Interviewer = serde_json::from_str(r#"{"email": "a@example.com"}"#).unwrap();
+        assert_eq!(bare.id, None);
+    }
+}

@@ -85,7 +85,9 @@ impl<'de> Deserialize<'de> for Posting {
         };
         let mut posting =
             Posting::deserialize(Value::Object(map)).map_err(serde::de::Error::custom)?;
-        posting.expanded = expanded;
+        if !expanded.is_empty() {
+            posting.expanded = expanded;
+        }
         Ok(posting)
     }
 }
@@ -154,4 +156,28 @@ pub struct PostingCategories {
     /// Level (deprecated by Lever).
     #[serde(default)]
     pub level: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expanded_users_keep_the_id_and_the_user() {
+        let posting: Posting = serde_json::from_str(
+            r#"{"id": "p1", "hiringManager": {"id": "u1", "name": "Priya"},
+                "owner": "u2", "user": null, "urls": null, "distributionChannels": null}"#,
+        )
+        .unwrap();
+        assert_eq!(posting.hiring_manager.as_deref(), Some("u1"));
+        assert_eq!(posting.owner.as_deref(), Some("u2"));
+        let manager = posting.expanded.hiring_manager.as_ref().unwrap();
+        assert_eq!(manager.name.as_deref(), Some("Priya"));
+        assert!(posting.expanded.owner.is_none() && posting.expanded.user.is_none());
+        assert!(posting.distribution_channels.is_empty() && posting.urls.is_none());
+        let again: Posting =
+            serde_json::from_value(serde_json::to_value(&posting).unwrap()).unwrap();
+        assert_eq!(again, posting, "a serialized posting decodes to itself");
+        assert!(serde_json::from_str::<Posting>(r#"{"id": "p", "owner": {"name": "x"}}"#).is_err());
+    }
 }
