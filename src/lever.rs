@@ -40,7 +40,8 @@ pub use auth::{MemoryRefreshTokenStore, RefreshTokenStore};
 pub use client::{ClientConfig, Credentials, LeverClient, OAuthConfig, RateLimit};
 pub use directory::Directory;
 pub use endpoints::{
-    Confidentiality, PostingExpand, PostingFilter, PostingState, RequisitionFilter, UserFilter,
+    Confidentiality, DistributionChannel, PostingExpand, PostingFilter, PostingState,
+    RequisitionFilter, UserFilter,
 };
 pub use error::LeverError;
 pub use models::*;

@@ -10,7 +10,7 @@ mod requisitions;
 mod users;
 
 pub use confidentiality::Confidentiality;
-pub use postings::{PostingExpand, PostingFilter, PostingState};
+pub use postings::{DistributionChannel, PostingExpand, PostingFilter, PostingState};
 pub use requisitions::RequisitionFilter;
 pub use users::UserFilter;
 

@@ -34,6 +34,25 @@ impl PostingState {
     }
 }
 
+/// Where a posting is listed (`distributionChannel`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DistributionChannel {
+    /// `public`: the external job site.
+    Public,
+    /// `internal`: the internal job site.
+    Internal,
+}
+
+impl DistributionChannel {
+    /// Lever's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Public => "public",
+            Self::Internal => "internal",
+        }
+    }
+}
+
 /// A posting's user reference that `expand` inlines (into [`Posting::expanded`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PostingExpand {
@@ -79,8 +98,8 @@ pub struct PostingFilter {
     pub updated_before: Option<i64>,
     /// `confidentiality`; `None` leaves Lever's default (non-confidential only).
     pub confidentiality: Option<Confidentiality>,
-    /// `distributionChannel`: `public` or `internal`.
-    pub distribution_channel: Option<String>,
+    /// `distributionChannel`.
+    pub distribution_channel: Option<DistributionChannel>,
     /// `expand`: user references to inline.
     pub expand: Vec<PostingExpand>,
     /// `limit`: postings per page (1–100); `None` asks for 100. Every page is read either way.
@@ -110,8 +129,8 @@ impl PostingFilter {
         if let Some(c) = self.confidentiality {
             query.push(("confidentiality", c.as_str().to_owned()));
         }
-        if let Some(channel) = &self.distribution_channel {
-            query.push(("distributionChannel", channel.clone()));
+        if let Some(channel) = self.distribution_channel {
+            query.push(("distributionChannel", channel.as_str().to_owned()));
         }
         query.extend(
             self.expand
@@ -146,7 +165,7 @@ mod tests {
             updated_since: Some(10),
             updated_before: Some(20),
             confidentiality: Some(Confidentiality::All),
-            distribution_channel: Some("internal".into()),
+            distribution_channel: Some(DistributionChannel::Internal),
             expand: vec![PostingExpand::HiringManager],
             page_size: Some(2),
             ..PostingFilter::default()

@@ -1,12 +1,12 @@
 //! The people and pipeline reads: interviews, panels, feedback, forms, and the postings,
 //! users and requisitions lists with each filter excluding something.
 
-use crate::fake_lever::{start, BACKEND_POSTING, DANA_BACKEND, HIRING_MANAGER, SAM_NO_EMAIL};
+use crate::fake_lever::{get, start, BACKEND_POSTING, DANA_BACKEND, HIRING_MANAGER, SAM_NO_EMAIL};
 use lever_hooks::fake_lever::FakeLever;
 use lever_hooks::lever::{
-    ArchiveReasonType, ClientConfig, Confidentiality, Credentials, LeverClient, LeverError,
-    MemoryRefreshTokenStore, PostingExpand, PostingFilter, PostingState, RateLimit,
-    RequisitionFilter, UserFilter,
+    ArchiveReasonType, ClientConfig, Confidentiality, Credentials, DistributionChannel,
+    LeverClient, LeverError, MemoryRefreshTokenStore, PostingExpand, PostingFilter, PostingState,
+    RateLimit, RequisitionFilter, UserFilter,
 };
 use serde_json::json;
 use std::sync::Arc;
@@ -233,7 +233,7 @@ async fn postings_filters_each_exclude_what_does_not_match() {
         ),
         (
             PostingFilter {
-                distribution_channel: Some("internal".into()),
+                distribution_channel: Some(DistributionChannel::Internal),
                 ..Default::default()
             },
             vec![BACKEND_POSTING, DATA_POSTING],
@@ -426,6 +426,16 @@ async fn requisitions_filters_each_exclude_what_does_not_match() {
     assert_eq!(eng_150.postings, [DATA_POSTING]);
     assert_eq!(eng_150.creator.as_deref(), Some(MARCUS));
     assert_eq!(eng_150.time_to_fill_start_at, eng_150.created_at);
+
+    for bad in [
+        "/requisitions?created_at_start=yesterday",
+        "/requisitions?confidentiality=secret",
+        "/postings?updated_at_end=soon",
+    ] {
+        let (status, body) = get(&lever, bad).await;
+        assert_eq!(status, reqwest::StatusCode::BAD_REQUEST, "{bad}");
+        assert_eq!(body["code"], "BadRequest", "{bad}");
+    }
     lever.stop().await;
 }
 
