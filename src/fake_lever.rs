@@ -9,6 +9,14 @@
 //!   (`contact_id`, `stage_id`, `posting_id`, `tag`, `archived`), `…/:id/offers`, `…/:id/notes`;
 //! - `GET /contacts/:id`, `/postings/:id`, `/users/:id`, `/requisitions/:id`, `/stages`,
 //!   `/archive_reasons` (`type=hired|non-hired`), `/webhooks`;
+//! - `GET /postings` (`state`, `team`, `department`, `location`, `commitment`, `level`, `tag`,
+//!   `distributionChannel`, `updated_at_start/end`, `confidentiality`,
+//!   `expand=hiringManager|owner|user|followers`), `GET /users` (`email`, `accessRole`,
+//!   `includeDeactivated`, `external_directory_id`), `GET /requisitions`
+//!   (`requisition_code`, `status`, `created_at_start/end`, `confidentiality`); lists
+//!   with `confidentiality` show only non-confidential items unless asked;
+//! - `GET /opportunities/:id/interviews[/:interview]`, `…/panels[/:panel]`,
+//!   `…/feedback[/:feedback]`, `…/forms[/:form]`;
 //! - `POST /opportunities/:id/notes`, `…/addTags`, `…/removeTags`, `PUT …/stage`,
 //!   `PUT …/archived`, `POST /webhooks`, `DELETE /webhooks/:id`.
 //!
@@ -53,14 +61,19 @@
 //!   }],
 //!   "offers": {"<opportunity id>": [{"id": "…", "status": "signed", "fields": […]}]},
 //!   "requisitions": [{"id": "…", "requisitionCode": "…"}],
-//!   "notes": {"<opportunity id>": [{"id": "…", …}]}
+//!   "notes": {"<opportunity id>": [{"id": "…", …}]},
+//!   "interviews": {"<opportunity id>": [{"id": "…", "panel": "…", "interviewers": […], …}]},
+//!   "panels": {"<opportunity id>": [{"id": "…", "interviews": […], …}]},
+//!   "feedback": {"<opportunity id>": [{"id": "…", "fields": […], …}]},
+//!   "forms": {"<opportunity id>": [{"id": "…", "fields": […], …}]}
 //! }
 //! ```
 //!
 //! - `apiKeys` empty or absent: any API key is accepted.
 //! - `stages`, `archiveReasons` and `oauthClients` are typed; `archived` is
 //!   `{"archivedAt": ms, "reason": "<archive reason id>"}` or null.
-//! - users, postings, contacts, requisitions, applications, offers and notes are echoed
+//! - users, postings, contacts, requisitions, applications, offers, notes, interviews,
+//!   panels, feedback and forms are echoed
 //!   as written; each needs a string `id`, unique in its list.
 //! - Applications are embedded objects, served as their ids unless `expand=applications`.
 //! - [`Fixture::unresolved_references`] lists ids that point at nothing.
@@ -92,7 +105,9 @@
 //! ```
 
 mod account;
+mod api_lists;
 mod api_read;
+mod api_schedule;
 mod api_write;
 mod auth;
 mod control;

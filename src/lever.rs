@@ -39,5 +39,9 @@ mod tests;
 pub use auth::{MemoryRefreshTokenStore, RefreshTokenStore};
 pub use client::{ClientConfig, Credentials, LeverClient, OAuthConfig, RateLimit};
 pub use directory::Directory;
+pub use endpoints::{
+    Confidentiality, DistributionChannel, PostingExpand, PostingFilter, PostingState,
+    RequisitionFilter, UserFilter,
+};
 pub use error::LeverError;
 pub use models::*;

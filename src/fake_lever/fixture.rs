@@ -80,6 +80,18 @@ pub struct Fixture {
     /// Note objects by opportunity id.
     #[serde(default)]
     pub notes: BTreeMap<String, Vec<Value>>,
+    /// Interview objects by opportunity id.
+    #[serde(default)]
+    pub interviews: BTreeMap<String, Vec<Value>>,
+    /// Panel objects (with their `interviews`) by opportunity id.
+    #[serde(default)]
+    pub panels: BTreeMap<String, Vec<Value>>,
+    /// Feedback objects by opportunity id.
+    #[serde(default)]
+    pub feedback: BTreeMap<String, Vec<Value>>,
+    /// Profile form objects by opportunity id.
+    #[serde(default)]
+    pub forms: BTreeMap<String, Vec<Value>>,
 }
 
 /// An OAuth client and the refresh token it holds now.
@@ -256,7 +268,7 @@ impl Fixture {
             let list = format!("opportunities[{i}].applications");
             unique(&list, opportunity.applications.iter().map(value_id))?;
         }
-        for (name, map) in [("offers", &self.offers), ("notes", &self.notes)] {
+        for (name, map) in self.by_opportunity() {
             for (opportunity, values) in map {
                 unique(
                     &format!("{name}.{opportunity}"),
@@ -265,6 +277,20 @@ impl Fixture {
             }
         }
         Ok(())
+    }
+}
+
+impl Fixture {
+    /// The lists kept by opportunity id, with their fixture key.
+    pub(crate) fn by_opportunity(&self) -> [(&'static str, &BTreeMap<String, Vec<Value>>); 6] {
+        [
+            ("offers", &self.offers),
+            ("notes", &self.notes),
+            ("interviews", &self.interviews),
+            ("panels", &self.panels),
+            ("feedback", &self.feedback),
+            ("forms", &self.forms),
+        ]
     }
 }
 

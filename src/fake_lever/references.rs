@@ -69,7 +69,25 @@ impl Fixture {
                 check(at, "posting", &postings, Some(posting));
             }
         }
-        for (name, map) in [("offers", &self.offers), ("notes", &self.notes)] {
+        for (name, map) in [
+            ("interviews", &self.interviews),
+            ("feedback", &self.feedback),
+            ("forms", &self.forms),
+        ] {
+            for (opportunity, values) in map {
+                for (i, value) in values.iter().enumerate() {
+                    let at = format!("{name}.{opportunity}[{i}]");
+                    let user = value.get("user").and_then(Value::as_str);
+                    check(format!("{at}.user"), "user", &users, user);
+                    let interviewers = value.get("interviewers").and_then(Value::as_array);
+                    for (j, who) in interviewers.into_iter().flatten().enumerate() {
+                        let id = who.get("id").and_then(Value::as_str);
+                        check(format!("{at}.interviewers[{j}]"), "user", &users, id);
+                    }
+                }
+            }
+        }
+        for (name, map) in self.by_opportunity() {
             for opportunity in map.keys() {
                 let at = format!("{name}.{opportunity}");
                 check(at, "opportunity", &opportunities, Some(opportunity));

@@ -8,7 +8,7 @@ use super::failure::{FailureRule, Failures};
 use super::outbox::Outbox;
 use super::rate_limit::RateLimiter;
 use super::request_log::{RecordedRequest, RequestLog};
-use super::{api_read, api_write, control, oauth};
+use super::{api_lists, api_read, api_schedule, api_write, control, oauth};
 use crate::store::now_millis;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -103,7 +103,9 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
             .route(
                 "/webhooks/{id}",
                 web::delete().to(api_write::delete_webhook),
-            ),
+            )
+            .configure(api_lists::configure)
+            .configure(api_schedule::configure),
     )
     .route("/oauth/token", web::post().to(oauth::token))
     .service(

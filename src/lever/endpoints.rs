@@ -1,4 +1,18 @@
 //! One method per Data API endpoint the handlers use, plus the generic all-pages list.
+//! Newer endpoints live in the submodules, one resource each.
+
+mod archive_reasons;
+mod confidentiality;
+mod feedback;
+mod interviews;
+mod postings;
+mod requisitions;
+mod users;
+
+pub use confidentiality::Confidentiality;
+pub use postings::{DistributionChannel, PostingExpand, PostingFilter, PostingState};
+pub use requisitions::RequisitionFilter;
+pub use users::UserFilter;
 
 use super::models::{Envelope, Page};
 use super::transport::{decode, Call};

@@ -4,9 +4,12 @@
 
 mod contact;
 pub(crate) mod de;
+mod feedback;
+mod interview;
 mod note;
 mod offer;
 mod opportunity;
+mod panel;
 mod pipeline;
 mod posting;
 mod requisition;
@@ -17,13 +20,16 @@ mod webhook;
 mod tests;
 
 pub use contact::Contact;
+pub use feedback::{Feedback, FormField};
+pub use interview::{Interview, Interviewer};
 pub use note::{Note, NoteField};
 pub use offer::{Offer, OfferDocument, OfferField, OfferSignature};
 pub use opportunity::{
     Application, Archived, Opportunity, OpportunityUrls, Phone, RequisitionForHire, StageChange,
 };
+pub use panel::Panel;
 pub use pipeline::{ArchiveReason, ArchiveReasonType, Stage};
-pub use posting::{Posting, PostingCategories};
+pub use posting::{Posting, PostingCategories, PostingUrls, PostingUsers};
 pub use requisition::Requisition;
 pub use user::User;
 pub use webhook::{CreatedWebhook, Webhook};

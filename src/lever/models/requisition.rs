@@ -67,4 +67,16 @@ pub struct Requisition {
     /// Closed, ms since the epoch.
     #[serde(default, deserialize_with = "de::millis")]
     pub closed_at: Option<i64>,
+    /// Last updated, ms since the epoch.
+    #[serde(default, deserialize_with = "de::millis")]
+    pub updated_at: Option<i64>,
+    /// Who created it (user UID).
+    #[serde(default, deserialize_with = "de::id_of")]
+    pub creator: Option<String>,
+    /// Time to fill starts counting, ms since the epoch.
+    #[serde(default, deserialize_with = "de::millis")]
+    pub time_to_fill_start_at: Option<i64>,
+    /// Time to fill stops counting, ms since the epoch.
+    #[serde(default, deserialize_with = "de::millis")]
+    pub time_to_fill_end_at: Option<i64>,
 }
