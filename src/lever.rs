@@ -29,7 +29,9 @@ pub mod client;
 pub mod directory;
 mod endpoints;
 pub mod error;
+pub mod filter;
 pub mod models;
+pub mod multipart;
 mod rate;
 mod transport;
 
@@ -39,5 +41,8 @@ mod tests;
 pub use auth::{MemoryRefreshTokenStore, RefreshTokenStore};
 pub use client::{ClientConfig, Credentials, LeverClient, OAuthConfig, RateLimit};
 pub use directory::Directory;
+pub use endpoints::Archive;
 pub use error::LeverError;
+pub use filter::{Expand, OpportunityFilter, TimeRange};
+pub use multipart::FilePart;
 pub use models::*;

@@ -1,10 +1,16 @@
 //! One method per Data API endpoint the handlers use, plus the generic all-pages list.
+//! Opportunity lists and writes live in the submodules.
+
+mod opportunities;
+mod opportunity_writes;
+
+pub use opportunity_writes::Archive;
 
 use super::models::{Envelope, Page};
 use super::transport::{decode, Call};
 use super::{
-    ArchiveReason, Contact, CreatedWebhook, LeverClient, LeverError, Note, Offer, Opportunity,
-    Posting, Requisition, Stage, User, Webhook,
+    ArchiveReason, Contact, CreatedWebhook, Expand, LeverClient, LeverError, Note, Offer,
+    Opportunity, OpportunityFilter, Posting, Requisition, Stage, User, Webhook,
 };
 use reqwest::Method;
 use serde::de::DeserializeOwned;
@@ -32,12 +38,11 @@ impl LeverClient {
         &self,
         contact: &str,
     ) -> Result<Vec<Opportunity>, LeverError> {
-        let query = [
-            ("contact_id", contact.to_owned()),
-            ("expand", "applications".into()),
-            ("confidentiality", "all".into()),
-        ];
-        self.get_page("/opportunities", &query).await
+        let filter = OpportunityFilter {
+            expand: vec![Expand::Applications],
+            ..OpportunityFilter::of_contact(contact)
+        };
+        self.opportunities(&filter).await
     }
 
     /// `GET /contacts/:id`.
@@ -143,6 +148,7 @@ impl LeverClient {
             path: &path,
             query: &query,
             body: Some(&body),
+            file: None,
             idempotent: true,
         };
         self.send(&call).await.map(drop)
@@ -177,6 +183,7 @@ impl LeverClient {
             path: &path,
             query: &[],
             body: None,
+            file: None,
             idempotent: true,
         };
         self.send(&call).await.map(drop)
@@ -242,6 +249,7 @@ impl LeverClient {
             path,
             query,
             body,
+            file: None,
             idempotent,
         };
         let reply = self.send(&call).await?;

@@ -4,12 +4,15 @@
 
 mod contact;
 pub(crate) mod de;
+mod deleted;
+mod new_opportunity;
 mod note;
 mod offer;
 mod opportunity;
 mod pipeline;
 mod posting;
 mod requisition;
+mod uploaded_file;
 mod user;
 mod webhook;
 
@@ -17,6 +20,8 @@ mod webhook;
 mod tests;
 
 pub use contact::Contact;
+pub use deleted::DeletedOpportunity;
+pub use new_opportunity::{CreatedOpportunity, NewArchived, NewOpportunity};
 pub use note::{Note, NoteField};
 pub use offer::{Offer, OfferDocument, OfferField, OfferSignature};
 pub use opportunity::{
@@ -25,6 +30,7 @@ pub use opportunity::{
 pub use pipeline::{ArchiveReason, ArchiveReasonType, Stage};
 pub use posting::{Posting, PostingCategories};
 pub use requisition::Requisition;
+pub use uploaded_file::UploadedFile;
 pub use user::User;
 pub use webhook::{CreatedWebhook, Webhook};
 
