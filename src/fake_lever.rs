@@ -99,7 +99,10 @@ mod control;
 mod error;
 mod failure;
 mod fixture;
+mod multipart;
 mod oauth;
+mod opportunity_list;
+mod opportunity_writes;
 mod outbox;
 mod page;
 mod rate_limit;
@@ -319,6 +322,29 @@ impl FakeLever {
     /// Every webhook delivery attempt so far.
     pub fn deliveries(&self) -> Vec<DeliveryRecord> {
         self.shared.outbox.log()
+    }
+
+    /// Stops sending webhooks: events from later writes are dropped for good (not queued),
+    /// as if every delivery had failed; [`FakeLever::dropped_webhooks`] counts them.
+    pub fn stop_webhooks(&self) {
+        self.shared.outbox.set_sending(false);
+    }
+
+    /// Sends webhooks again after [`FakeLever::stop_webhooks`]; dropped events stay lost.
+    pub fn resume_webhooks(&self) {
+        self.shared.outbox.set_sending(true);
+    }
+
+    /// How many events were dropped while webhooks were stopped.
+    pub fn dropped_webhooks(&self) -> u64 {
+        self.shared.outbox.dropped()
+    }
+
+    /// Deletes an opportunity as a Lever user would in the app: it leaves
+    /// `GET /opportunities`, shows in `GET /opportunities/deleted`, and `candidateDeleted`
+    /// is sent. `false` when there is no such opportunity.
+    pub fn delete_opportunity(&self, id: &str, deleted_by: Option<&str>) -> bool {
+        self.shared.delete_opportunity(id, deleted_by).is_ok()
     }
 
     /// Fails the next matching requests as `rule` says.

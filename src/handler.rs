@@ -26,8 +26,8 @@ pub use async_trait::async_trait;
 pub use command::{CommandConfig, CommandHandler};
 pub use http::{HttpConfig, HttpHandler};
 pub use lever::{
-    AssessmentConfig, AssessmentHandler, BackgroundCheckConfig, BackgroundCheckHandler,
-    HrisConfig, HrisHandler, LeverDeps,
+    AssessmentConfig, AssessmentHandler, BackgroundCheckConfig, BackgroundCheckHandler, HrisConfig,
+    HrisHandler, LeverDeps,
 };
 
 use crate::document::EventDocument;

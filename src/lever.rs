@@ -44,5 +44,5 @@ pub use directory::Directory;
 pub use endpoints::Archive;
 pub use error::LeverError;
 pub use filter::{Expand, OpportunityFilter, TimeRange};
-pub use multipart::FilePart;
 pub use models::*;
+pub use multipart::FilePart;

@@ -168,7 +168,11 @@ impl OpportunityFilter {
         if let Some(confidentiality) = &self.confidentiality {
             query.push(("confidentiality", confidentiality.clone()));
         }
-        query.extend(self.expand.iter().map(|e| ("expand", e.as_str().to_owned())));
+        query.extend(
+            self.expand
+                .iter()
+                .map(|e| ("expand", e.as_str().to_owned())),
+        );
         if let Some(limit) = self.page_size {
             query.push(("limit", limit.to_string()));
         }

@@ -1,11 +1,11 @@
 //! The one place a Data API request is built and sent: rate-limit wait → auth header →
 //! request → classify the answer → retry with backoff (or refresh the token once on 401).
 
+use super::multipart::FilePart;
 use super::{LeverClient, LeverError};
 use crate::backoff::FullJitter;
 use crate::error::error_chain;
 use crate::metrics::LEVER_API_CALLS;
-use super::multipart::FilePart;
 use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
 use reqwest::{Method, Url};
 use serde::de::DeserializeOwned;

@@ -7,9 +7,9 @@ use super::common::{
     stale_stage_reason, store_failure, writer, LeverDeps,
 };
 use super::provider::{answer_id, Provider, ProviderConfig};
-use crate::handler::{async_trait, BoxError, Handler, HandlerContext, Outcome};
 use crate::document::EventDocument;
 use crate::event::{LeverEvent, StageChange};
+use crate::handler::{async_trait, BoxError, Handler, HandlerContext, Outcome};
 use crate::record_key::RecordKey;
 use crate::store::{now_millis, Millis};
 use serde::Deserialize;

@@ -7,9 +7,9 @@ use super::common::{
     writer, LeverDeps,
 };
 use super::provider::{answer_id, Provider, ProviderConfig};
-use crate::handler::{async_trait, BoxError, Handler, HandlerContext, Outcome};
 use crate::document::EventDocument;
 use crate::event::LeverEvent;
+use crate::handler::{async_trait, BoxError, Handler, HandlerContext, Outcome};
 use crate::lever::{LeverClient, LeverError, Offer, Opportunity};
 use crate::lever_accounts::AccountApi;
 use crate::record_key::RecordKey;

@@ -3,8 +3,8 @@
 use super::super::models::{Envelope, Page};
 use super::super::transport::{decode, Call};
 use super::super::{
-    CreatedOpportunity, DeletedOpportunity, LeverClient, LeverError, NewOpportunity,
-    Opportunity, OpportunityFilter, TimeRange,
+    CreatedOpportunity, DeletedOpportunity, LeverClient, LeverError, NewOpportunity, Opportunity,
+    OpportunityFilter, TimeRange,
 };
 use super::id_path;
 use reqwest::Method;
