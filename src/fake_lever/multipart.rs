@@ -64,14 +64,23 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
-/// `name="value"` from a part's `Content-Disposition`.
+/// `name="value"` from a part's `Content-Disposition` line.
 fn param(head: &str, name: &str) -> Option<String> {
+    let line = head.lines().find(|l| {
+        l.split_once(':')
+            .is_some_and(|(k, _)| k.trim().eq_ignore_ascii_case("content-disposition"))
+    })?;
     let key = format!("{name}=\"");
-    head.split(';').map(str::trim).find_map(|p| {
-        let p = p.rsplit(": ").next().unwrap_or(p);
-        p.strip_prefix(&key)
-            .map(|v| v.trim_end_matches('"').to_owned())
-    })
+    let mut from = 0;
+    while let Some(at) = line[from..].find(&key).map(|i| i + from) {
+        let starts_word = line[..at].ends_with([' ', ';']);
+        let value = &line[at + key.len()..];
+        if starts_word {
+            return value.split_once('"').map(|(v, _)| v.to_owned());
+        }
+        from = at + key.len();
+    }
+    None
 }
 
 #[cfg(test)]
@@ -83,13 +92,13 @@ mod tests {
     fn the_clients_upload_body_reads_back() {
         let part = FilePart {
             field: "file".into(),
-            file_name: "report.pdf".into(),
+            file_name: "BGC report.pdf".into(),
             content_type: "application/pdf".into(),
             bytes: b"%PDF\r\n--not a boundary\r\n".to_vec(),
         };
         let (content_type, body) = part.encode();
         let read = file_part(&content_type, &body, "file").unwrap();
-        assert_eq!(read.file_name, "report.pdf");
+        assert_eq!(read.file_name, "BGC report.pdf");
         assert_eq!(read.content_type.as_deref(), Some("application/pdf"));
         assert_eq!(read.bytes, part.bytes);
         assert!(file_part(&content_type, &body, "resume").is_err());

@@ -15,6 +15,7 @@ mod alerts;
 mod api;
 mod crash;
 mod dashboard;
+mod data_api;
 mod fake_lever;
 mod handlers;
 mod hostile;
