@@ -6,11 +6,17 @@
 //! Under `/v1`, with HTTP Basic (an API key) or `Bearer` (a token from `/oauth/token`):
 //!
 //! - `GET /opportunities/:id` (`expand=applications|stage|contact|owner`), `GET /opportunities`
-//!   (`contact_id`, `stage_id`, `posting_id`, `tag`, `archived`), `…/:id/offers`, `…/:id/notes`;
+//!   (every documented filter: see `opportunity_list.rs`), `GET /opportunities/deleted`
+//!   (`deleted_at_start/end`), `…/:id/offers`, `…/:id/notes`, `…/:id/files`;
 //! - `GET /contacts/:id`, `/postings/:id`, `/users/:id`, `/requisitions/:id`, `/stages`,
 //!   `/archive_reasons` (`type=hired|non-hired`), `/webhooks`;
-//! - `POST /opportunities/:id/notes`, `…/addTags`, `…/removeTags`, `PUT …/stage`,
-//!   `PUT …/archived`, `POST /webhooks`, `DELETE /webhooks/:id`.
+//! - `POST /opportunities?perform_as=` (dedupes by `contact` or email), `POST
+//!   /opportunities/:id/notes`, `…/addTags`, `…/removeTags`, `…/addLinks`, `…/removeLinks`,
+//!   `…/addSources`, `…/removeSources`, `…/files?perform_as=` (multipart `file`),
+//!   `PUT …/stage`, `PUT …/archived`, `POST /webhooks`, `DELETE /webhooks/:id`.
+//!
+//! A change to an opportunity (stage, archive state, tags, links, sources, a file) sets
+//! its `updatedAt`.
 //!
 //! Lists page with `limit` (1–100, default 100) and opaque `offset` tokens
 //! (`{"data": [...], "hasNext": true, "next": "…"}`); errors are Lever's
@@ -20,14 +26,17 @@
 //! `client_secret`, `refresh_token` → a new access token (1 h) and a new refresh token.
 //!
 //! Test controls under `/_fake` (no credentials): `POST /_fake/fail` ([`FailureRule`]),
-//! `GET /_fake/requests`, `GET /_fake/state`, `GET /_fake/deliveries`, `POST /_fake/reset-log`.
+//! `GET /_fake/requests`, `GET /_fake/state`, `GET /_fake/deliveries`, `POST /_fake/reset-log`,
+//! `POST /_fake/webhooks/stop` and `/resume` (while stopped, events are dropped, not
+//! queued), `POST /_fake/opportunities/:id/delete?deleted_by=`.
 //!
 //! # Webhooks out
 //!
 //! A stage move sends `candidateStageChange`; an archive change sends
 //! `candidateArchiveChange`, and also `candidateHired` when the new reason is of type
-//! `hired`. They go to [`FakeLeverOptions::webhook_url`] signed with the token for the event
-//! (or `default`), and to each webhook created with `POST /v1/webhooks` for that event,
+//! `hired`; a create on a posting sends `applicationCreated`; a deletion (control API)
+//! sends `candidateDeleted`. They go to [`FakeLeverOptions::webhook_url`] signed with the
+//! token for the event (or `default`), and to each webhook created with `POST /v1/webhooks` for that event,
 //! signed with its own token, in the body `sample::signed_body` builds. `candidateId` is set
 //! to the opportunity id. Deliveries run in the background, concurrently (so their order is
 //! not guaranteed, as with Lever), with up to 3 retries.

@@ -47,7 +47,7 @@ impl Range {
         if self.is_open() {
             return true;
         }
-        at.is_some_and(|at| self.0.is_none_or(|s| at >= s) && self.1.is_none_or(|e| at <= e))
+        at.is_some_and(|at| self.0.map_or(true, |s| at >= s) && self.1.map_or(true, |e| at <= e))
     }
 }
 
@@ -131,10 +131,10 @@ pub(crate) async fn list_opportunities(
                     .iter()
                     .any(|e| emails.contains(&e.to_lowercase()))
         })
-        .filter(|o| archived.is_none_or(|a| a == o.archived.is_some()))
+        .filter(|o| archived.map_or(true, |a| a == o.archived.is_some()))
         .filter(|o| {
             let level = field(o, "confidentiality").and_then(Value::as_str);
-            confidentiality.is_none_or(|c| level.unwrap_or("non-confidential") == c)
+            confidentiality.map_or(true, |c| level.unwrap_or("non-confidential") == c)
         })
         .filter(|o| created.holds(millis(o, "createdAt")))
         .filter(|o| updated.holds(millis(o, "updatedAt")))

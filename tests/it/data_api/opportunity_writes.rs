@@ -218,7 +218,7 @@ async fn links_and_sources_are_added_and_removed() {
         .await
         .unwrap();
     let after = client.opportunity(SAM_NO_EMAIL).await.unwrap();
-    assert_eq!(after.links, [link.clone()]);
+    assert_eq!(after.links, [link.as_str()]);
     assert_eq!(after.sources, ["LinkedIn", "Meetup"]);
     assert!(after.updated_at > before.updated_at);
     client
