@@ -6,7 +6,8 @@
 //! Under `/v1`, with HTTP Basic (an API key) or `Bearer` (a token from `/oauth/token`):
 //!
 //! - `GET /opportunities/:id` (`expand=applications|stage|contact|owner`), `GET /opportunities`
-//!   (`contact_id`, `stage_id`, `posting_id`, `tag`, `archived`), `…/:id/offers`, `…/:id/notes`;
+//!   (every documented filter: see `opportunity_list.rs`), `GET /opportunities/deleted`
+//!   (`deleted_at_start/end`), `…/:id/offers`, `…/:id/notes`, `…/:id/files`;
 //! - `GET /contacts/:id`, `/postings/:id`, `/users/:id`, `/requisitions/:id`, `/stages`,
 //!   `/archive_reasons` (`type=hired|non-hired`), `/webhooks`;
 //! - `GET /postings` (`state`, `team`, `department`, `location`, `commitment`, `level`, `tag`,
@@ -17,8 +18,13 @@
 //!   with `confidentiality` show only non-confidential items unless asked;
 //! - `GET /opportunities/:id/interviews[/:interview]`, `…/panels[/:panel]`,
 //!   `…/feedback[/:feedback]`, `…/forms[/:form]`;
-//! - `POST /opportunities/:id/notes`, `…/addTags`, `…/removeTags`, `PUT …/stage`,
-//!   `PUT …/archived`, `POST /webhooks`, `DELETE /webhooks/:id`.
+//! - `POST /opportunities?perform_as=` (dedupes by `contact` or email), `POST
+//!   /opportunities/:id/notes`, `…/addTags`, `…/removeTags`, `…/addLinks`, `…/removeLinks`,
+//!   `…/addSources`, `…/removeSources`, `…/files?perform_as=` (multipart `file`),
+//!   `PUT …/stage`, `PUT …/archived`, `POST /webhooks`, `DELETE /webhooks/:id`.
+//!
+//! A change to an opportunity (stage, archive state, tags, links, sources, a file) sets
+//! its `updatedAt`.
 //!
 //! Lists page with `limit` (1–100, default 100) and opaque `offset` tokens
 //! (`{"data": [...], "hasNext": true, "next": "…"}`); errors are Lever's
@@ -28,14 +34,17 @@
 //! `client_secret`, `refresh_token` → a new access token (1 h) and a new refresh token.
 //!
 //! Test controls under `/_fake` (no credentials): `POST /_fake/fail` ([`FailureRule`]),
-//! `GET /_fake/requests`, `GET /_fake/state`, `GET /_fake/deliveries`, `POST /_fake/reset-log`.
+//! `GET /_fake/requests`, `GET /_fake/state`, `GET /_fake/deliveries`, `POST /_fake/reset-log`,
+//! `POST /_fake/webhooks/stop` and `/resume` (while stopped, events are dropped, not
+//! queued), `POST /_fake/opportunities/:id/delete?deleted_by=`.
 //!
 //! # Webhooks out
 //!
 //! A stage move sends `candidateStageChange`; an archive change sends
 //! `candidateArchiveChange`, and also `candidateHired` when the new reason is of type
-//! `hired`. They go to [`FakeLeverOptions::webhook_url`] signed with the token for the event
-//! (or `default`), and to each webhook created with `POST /v1/webhooks` for that event,
+//! `hired`; a create on a posting sends `applicationCreated`; a deletion (control API)
+//! sends `candidateDeleted`. They go to [`FakeLeverOptions::webhook_url`] signed with the
+//! token for the event (or `default`), and to each webhook created with `POST /v1/webhooks` for that event,
 //! signed with its own token, in the body `sample::signed_body` builds. `candidateId` is set
 //! to the opportunity id. Deliveries run in the background, concurrently (so their order is
 //! not guaranteed, as with Lever), with up to 3 retries.
@@ -114,7 +123,10 @@ mod control;
 mod error;
 mod failure;
 mod fixture;
+mod multipart;
 mod oauth;
+mod opportunity_list;
+mod opportunity_writes;
 mod outbox;
 mod page;
 mod rate_limit;
@@ -334,6 +346,29 @@ impl FakeLever {
     /// Every webhook delivery attempt so far.
     pub fn deliveries(&self) -> Vec<DeliveryRecord> {
         self.shared.outbox.log()
+    }
+
+    /// Stops sending webhooks: events from later writes are dropped for good (not queued),
+    /// as if every delivery had failed; [`FakeLever::dropped_webhooks`] counts them.
+    pub fn stop_webhooks(&self) {
+        self.shared.outbox.set_sending(false);
+    }
+
+    /// Sends webhooks again after [`FakeLever::stop_webhooks`]; dropped events stay lost.
+    pub fn resume_webhooks(&self) {
+        self.shared.outbox.set_sending(true);
+    }
+
+    /// How many events were dropped while webhooks were stopped.
+    pub fn dropped_webhooks(&self) -> u64 {
+        self.shared.outbox.dropped()
+    }
+
+    /// Deletes an opportunity as a Lever user would in the app: it leaves
+    /// `GET /opportunities`, shows in `GET /opportunities/deleted`, and `candidateDeleted`
+    /// is sent. `false` when there is no such opportunity.
+    pub fn delete_opportunity(&self, id: &str, deleted_by: Option<&str>) -> bool {
+        self.shared.delete_opportunity(id, deleted_by).is_ok()
     }
 
     /// Fails the next matching requests as `rule` says.

@@ -29,7 +29,9 @@ pub mod client;
 pub mod directory;
 mod endpoints;
 pub mod error;
+pub mod filter;
 pub mod models;
+pub mod multipart;
 mod rate;
 mod transport;
 
@@ -39,9 +41,12 @@ mod tests;
 pub use auth::{MemoryRefreshTokenStore, RefreshTokenStore};
 pub use client::{ClientConfig, Credentials, LeverClient, OAuthConfig, RateLimit};
 pub use directory::Directory;
+pub use endpoints::Archive;
 pub use endpoints::{
     Confidentiality, DistributionChannel, PostingExpand, PostingFilter, PostingState,
     RequisitionFilter, UserFilter,
 };
 pub use error::LeverError;
+pub use filter::{Expand, OpportunityFilter, TimeRange};
 pub use models::*;
+pub use multipart::FilePart;

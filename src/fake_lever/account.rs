@@ -10,6 +10,10 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
+pub(crate) mod opportunity_edits;
+
+pub(crate) use opportunity_edits::NewOpportunity;
+
 /// A webhook created through `POST /v1/webhooks`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -124,6 +128,10 @@ impl Collection {
 pub(crate) struct Account {
     data: Fixture,
     webhooks: Vec<Webhook>,
+    /// What `GET /opportunities/deleted` lists, oldest first.
+    deleted: Vec<Value>,
+    /// Files uploaded, by opportunity id.
+    files: BTreeMap<String, Vec<Value>>,
 }
 
 impl Account {
@@ -132,6 +140,8 @@ impl Account {
         Self {
             data: fixture,
             webhooks: Vec::new(),
+            deleted: Vec::new(),
+            files: BTreeMap::new(),
         }
     }
 

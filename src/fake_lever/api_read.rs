@@ -14,7 +14,8 @@ pub(crate) fn one(value: Value) -> HttpResponse {
     HttpResponse::Ok().json(json!({ "data": value }))
 }
 
-fn page(items: Vec<Value>, params: &Params) -> Result<HttpResponse, ApiError> {
+/// A page of `items` as `params` ask.
+pub(crate) fn page(items: Vec<Value>, params: &Params) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(paginate(items, params)?.into_json()))
 }
 
@@ -30,44 +31,6 @@ pub(crate) async fn opportunity(
     Ok(one(account.render(opportunity, &params.all("expand"))))
 }
 
-/// `GET /v1/opportunities`, filtered by `contact_id`, `stage_id`, `posting_id`, `tag`
-/// (each repeatable, values of one filter are a union) and `archived=true|false`.
-pub(crate) async fn list_opportunities(
-    req: HttpRequest,
-    shared: web::Data<Shared>,
-) -> Result<HttpResponse, ApiError> {
-    let params = Params::parse(req.query_string())?;
-    let archived = match params.one("archived") {
-        None => None,
-        Some("true") => Some(true),
-        Some("false") => Some(false),
-        Some(other) => {
-            return Err(ApiError::BadRequest(format!(
-                "archived must be true or false, not \"{other}\""
-            )))
-        }
-    };
-    let (contacts, stages) = (params.all("contact_id"), params.all("stage_id"));
-    let (postings, tags) = (params.all("posting_id"), params.all("tag"));
-    let expand = params.all("expand");
-    let any = |wanted: &[&str], value: Option<&str>| {
-        wanted.is_empty() || value.is_some_and(|v| wanted.contains(&v))
-    };
-    let account = shared.account();
-    let items = account
-        .data()
-        .opportunities
-        .iter()
-        .filter(|o| any(&contacts, Some(&o.contact)))
-        .filter(|o| any(&stages, Some(&o.stage)))
-        .filter(|o| any(&postings, o.posting_id()))
-        .filter(|o| tags.is_empty() || o.tags.iter().any(|t| tags.contains(&t.as_str())))
-        .filter(|o| archived.map_or(true, |a| a == o.archived.is_some()))
-        .map(|o| account.render(o, &expand))
-        .collect();
-    page(items, &params)
-}
-
 /// `GET /v1/opportunities/:id/offers`.
 pub(crate) async fn offers(
     id: web::Path<String>,
@@ -77,6 +40,17 @@ pub(crate) async fn offers(
     let params = Params::parse(req.query_string())?;
     let offers = shared.account().offers(&id)?;
     page(offers, &params)
+}
+
+/// `GET /v1/opportunities/:id/files`.
+pub(crate) async fn files(
+    id: web::Path<String>,
+    req: HttpRequest,
+    shared: web::Data<Shared>,
+) -> Result<HttpResponse, ApiError> {
+    let params = Params::parse(req.query_string())?;
+    let files = shared.account().files(&id)?;
+    page(files, &params)
 }
 
 /// `GET /v1/opportunities/:id/notes`.

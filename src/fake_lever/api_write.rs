@@ -16,7 +16,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::{json, Value};
 
 /// Decodes a JSON body; errors name the bad field.
-fn body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+pub(crate) fn body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let at = e.path().to_string();
@@ -30,7 +30,7 @@ fn body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 }
 
 /// The `perform_as` user, checked against the account's users.
-fn perform_as(req: &HttpRequest, shared: &Shared) -> Result<Option<String>, ApiError> {
+pub(crate) fn perform_as(req: &HttpRequest, shared: &Shared) -> Result<Option<String>, ApiError> {
     let params = Params::parse(req.query_string())?;
     let user = params.one("perform_as").map(str::to_owned);
     shared.account().check_user(user.as_deref())?;

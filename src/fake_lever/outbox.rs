@@ -1,6 +1,7 @@
 //! Webhooks out, as Lever sends them: after a write changes an opportunity, the matching
 //! events are signed (`sample::signed_body`) and POSTed from a background task to the
 //! configured `--webhook-url` and to every webhook created through the API, with retries.
+//! While sending is stopped ([`Outbox::set_sending`]), events are dropped, not queued.
 
 use super::account::{ArchiveMove, StageMove, Webhook};
 use super::fixture::Opportunity;
@@ -10,6 +11,7 @@ use crate::store::now_millis;
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
@@ -55,6 +57,9 @@ pub(crate) struct Outbox {
     signing_tokens: BTreeMap<String, String>,
     queue: mpsc::UnboundedSender<Delivery>,
     log: Arc<Mutex<Vec<DeliveryRecord>>>,
+    /// Whether events are sent; when not, they are dropped and counted.
+    sending: AtomicBool,
+    dropped: AtomicU64,
 }
 
 /// The sending task; stop it with [`OutboxTask::stop`].
@@ -88,6 +93,8 @@ impl Outbox {
             signing_tokens,
             queue,
             log,
+            sending: AtomicBool::new(true),
+            dropped: AtomicU64::new(0),
         };
         (outbox, OutboxTask { stop, task })
     }
@@ -97,8 +104,29 @@ impl Outbox {
         self.log.lock().expect("delivery log lock").clone()
     }
 
+    /// Starts (`true`) or stops sending; while stopped, events are dropped for good, as
+    /// when every delivery attempt failed.
+    pub(crate) fn set_sending(&self, sending: bool) {
+        self.sending.store(sending, Ordering::SeqCst);
+    }
+
+    /// Whether events are being sent.
+    pub(crate) fn is_sending(&self) -> bool {
+        self.sending.load(Ordering::SeqCst)
+    }
+
+    /// How many events were dropped while sending was stopped.
+    pub(crate) fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::SeqCst)
+    }
+
     /// Signs `data` as `event` for every receiver of that event and queues the deliveries.
     pub(crate) fn emit(&self, event: &str, data: &Value, created: &[Webhook]) {
+        if !self.is_sending() {
+            self.dropped.fetch_add(1, Ordering::SeqCst);
+            info!(event, "webhooks are stopped: event dropped");
+            return;
+        }
         let configured = self.webhook_url.as_ref().and_then(|url| {
             let token = self
                 .signing_tokens
@@ -170,6 +198,34 @@ impl Outbox {
             });
             self.emit("candidateHired", &data, created);
         }
+    }
+}
+
+impl Outbox {
+    /// `applicationCreated` for an opportunity created on a posting.
+    pub(crate) fn application_created(
+        &self,
+        opportunity: &Opportunity,
+        application: &str,
+        created: &[Webhook],
+    ) {
+        let data = json!({
+            "applicationId": application,
+            "opportunityId": opportunity.id,
+            "candidateId": opportunity.id,
+            "contactId": opportunity.contact,
+        });
+        self.emit("applicationCreated", &data, created);
+    }
+
+    /// `candidateDeleted` for a deleted opportunity.
+    pub(crate) fn deleted(&self, opportunity: &Opportunity, created: &[Webhook]) {
+        let data = json!({
+            "opportunityId": opportunity.id,
+            "candidateId": opportunity.id,
+            "contactId": opportunity.contact,
+        });
+        self.emit("candidateDeleted", &data, created);
     }
 }
 

@@ -8,7 +8,10 @@ use super::failure::{FailureRule, Failures};
 use super::outbox::Outbox;
 use super::rate_limit::RateLimiter;
 use super::request_log::{RecordedRequest, RequestLog};
-use super::{api_lists, api_read, api_schedule, api_write, control, oauth};
+use super::{
+    api_lists, api_read, api_schedule, api_write, control, oauth, opportunity_list,
+    opportunity_writes,
+};
 use crate::store::now_millis;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -51,6 +54,18 @@ impl Shared {
         self.credentials.lock().expect("credentials lock")
     }
 
+    /// Deletes an opportunity and sends `candidateDeleted`.
+    pub(crate) fn delete_opportunity(
+        &self,
+        id: &str,
+        deleted_by: Option<&str>,
+    ) -> Result<(), super::error::ApiError> {
+        let mut account = self.account();
+        let gone = account.delete_opportunity(id, deleted_by, now_millis())?;
+        self.outbox.deleted(&gone, account.webhooks());
+        Ok(())
+    }
+
     fn allow(&self, bucket: &str, now: Instant) -> bool {
         self.limiter.as_ref().map_or(true, |limiter| {
             limiter.lock().expect("limiter lock").allow(bucket, now)
@@ -64,9 +79,35 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         web::scope("/v1")
             .route(
                 "/opportunities",
-                web::get().to(api_read::list_opportunities),
+                web::get().to(opportunity_list::list_opportunities),
+            )
+            .route("/opportunities", web::post().to(opportunity_writes::create))
+            .route(
+                "/opportunities/deleted",
+                web::get().to(opportunity_list::deleted_opportunities),
             )
             .route("/opportunities/{id}", web::get().to(api_read::opportunity))
+            .route("/opportunities/{id}/files", web::get().to(api_read::files))
+            .route(
+                "/opportunities/{id}/files",
+                web::post().to(opportunity_writes::upload_file),
+            )
+            .route(
+                "/opportunities/{id}/addLinks",
+                web::post().to(opportunity_writes::add_links),
+            )
+            .route(
+                "/opportunities/{id}/removeLinks",
+                web::post().to(opportunity_writes::remove_links),
+            )
+            .route(
+                "/opportunities/{id}/addSources",
+                web::post().to(opportunity_writes::add_sources),
+            )
+            .route(
+                "/opportunities/{id}/removeSources",
+                web::post().to(opportunity_writes::remove_sources),
+            )
             .route(
                 "/opportunities/{id}/offers",
                 web::get().to(api_read::offers),
@@ -114,7 +155,13 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
             .route("/requests", web::get().to(control::requests))
             .route("/state", web::get().to(control::state))
             .route("/deliveries", web::get().to(control::deliveries))
-            .route("/reset-log", web::post().to(control::reset_log)),
+            .route("/reset-log", web::post().to(control::reset_log))
+            .route("/webhooks/stop", web::post().to(control::stop_webhooks))
+            .route("/webhooks/resume", web::post().to(control::resume_webhooks))
+            .route(
+                "/opportunities/{id}/delete",
+                web::post().to(control::delete_opportunity),
+            ),
     )
     .default_service(web::to(no_such_endpoint));
 }

@@ -1,15 +1,19 @@
 //! One method per Data API endpoint the handlers use, plus the generic all-pages list.
-//! Newer endpoints live in the submodules, one resource each.
+//! Newer endpoints live in the submodules, one resource each (opportunity lists and writes
+//! included).
 
 mod archive_reasons;
 mod confidentiality;
 mod feedback;
 mod interviews;
+mod opportunities;
+mod opportunity_writes;
 mod postings;
 mod requisitions;
 mod users;
 
 pub use confidentiality::Confidentiality;
+pub use opportunity_writes::Archive;
 pub use postings::{DistributionChannel, PostingExpand, PostingFilter, PostingState};
 pub use requisitions::RequisitionFilter;
 pub use users::UserFilter;
@@ -17,8 +21,8 @@ pub use users::UserFilter;
 use super::models::{Envelope, Page};
 use super::transport::{decode, Call};
 use super::{
-    ArchiveReason, Contact, CreatedWebhook, LeverClient, LeverError, Note, Offer, Opportunity,
-    Posting, Requisition, Stage, User, Webhook,
+    ArchiveReason, Contact, CreatedWebhook, Expand, LeverClient, LeverError, Note, Offer,
+    Opportunity, OpportunityFilter, Posting, Requisition, Stage, User, Webhook,
 };
 use reqwest::Method;
 use serde::de::DeserializeOwned;
@@ -46,12 +50,11 @@ impl LeverClient {
         &self,
         contact: &str,
     ) -> Result<Vec<Opportunity>, LeverError> {
-        let query = [
-            ("contact_id", contact.to_owned()),
-            ("expand", "applications".into()),
-            ("confidentiality", "all".into()),
-        ];
-        self.get_page("/opportunities", &query).await
+        let filter = OpportunityFilter {
+            expand: vec![Expand::Applications],
+            ..OpportunityFilter::of_contact(contact)
+        };
+        self.opportunities(&filter).await
     }
 
     /// `GET /contacts/:id`.
@@ -157,6 +160,7 @@ impl LeverClient {
             path: &path,
             query: &query,
             body: Some(&body),
+            file: None,
             idempotent: true,
         };
         self.send(&call).await.map(drop)
@@ -191,6 +195,7 @@ impl LeverClient {
             path: &path,
             query: &[],
             body: None,
+            file: None,
             idempotent: true,
         };
         self.send(&call).await.map(drop)
@@ -256,6 +261,7 @@ impl LeverClient {
             path,
             query,
             body,
+            file: None,
             idempotent,
         };
         let reply = self.send(&call).await?;

@@ -4,8 +4,10 @@
 
 mod contact;
 pub(crate) mod de;
+mod deleted;
 mod feedback;
 mod interview;
+mod new_opportunity;
 mod note;
 mod offer;
 mod opportunity;
@@ -13,6 +15,7 @@ mod panel;
 mod pipeline;
 mod posting;
 mod requisition;
+mod uploaded_file;
 mod user;
 mod webhook;
 
@@ -20,8 +23,10 @@ mod webhook;
 mod tests;
 
 pub use contact::Contact;
+pub use deleted::DeletedOpportunity;
 pub use feedback::{Feedback, FormField};
 pub use interview::{Interview, Interviewer};
+pub use new_opportunity::{CreatedOpportunity, NewArchived, NewOpportunity};
 pub use note::{Note, NoteField};
 pub use offer::{Offer, OfferDocument, OfferField, OfferSignature};
 pub use opportunity::{
@@ -31,6 +36,7 @@ pub use panel::Panel;
 pub use pipeline::{ArchiveReason, ArchiveReasonType, Stage};
 pub use posting::{Posting, PostingCategories, PostingUrls, PostingUsers};
 pub use requisition::Requisition;
+pub use uploaded_file::UploadedFile;
 pub use user::User;
 pub use webhook::{CreatedWebhook, Webhook};
 

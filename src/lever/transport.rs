@@ -1,11 +1,12 @@
 //! The one place a Data API request is built and sent: rate-limit wait → auth header →
 //! request → classify the answer → retry with backoff (or refresh the token once on 401).
 
+use super::multipart::FilePart;
 use super::{LeverClient, LeverError};
 use crate::backoff::FullJitter;
 use crate::error::error_chain;
 use crate::metrics::LEVER_API_CALLS;
-use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, RETRY_AFTER};
+use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
 use reqwest::{Method, Url};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -25,6 +26,8 @@ pub(crate) struct Call<'a> {
     pub(crate) path: &'a str,
     pub(crate) query: &'a [(&'a str, String)],
     pub(crate) body: Option<&'a Value>,
+    /// A `multipart/form-data` body instead of JSON (file uploads).
+    pub(crate) file: Option<&'a FilePart>,
     /// Whether repeating the request after Lever may have acted on it is harmless. When
     /// not (creating a note or a webhook), only answers that prove nothing was done (429,
     /// 503, 408, a refused connection) are retried.
@@ -38,6 +41,7 @@ impl<'a> Call<'a> {
             path,
             query,
             body: None,
+            file: None,
             idempotent: true,
         }
     }
@@ -137,6 +141,10 @@ impl LeverClient {
             .header(ACCEPT, "application/json");
         if let Some(body) = call.body {
             request = request.json(body);
+        }
+        if let Some(file) = call.file {
+            let (content_type, body) = file.encode();
+            request = request.header(CONTENT_TYPE, content_type).body(body);
         }
         let started = Instant::now();
         let (status, result) = match request.send().await {

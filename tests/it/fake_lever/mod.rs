@@ -5,7 +5,7 @@
 mod controls;
 mod example_fixture;
 mod reads;
-mod receiver;
+pub mod receiver;
 mod webhooks;
 mod writes;
 
