@@ -292,7 +292,7 @@ impl CommandHandler {
 impl CommandHandler {
     /// Runs the program with `input` on stdin and `vars` in its environment, as a
     /// provider: its stdout when it exits 0, else the outcome of the failed run.
-    pub(crate) async fn exchange(
+    pub async fn exchange(
         &self,
         input: Vec<u8>,
         vars: &[(&str, &str)],

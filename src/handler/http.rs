@@ -194,11 +194,7 @@ impl HttpHandler {
 
     /// POSTs `body` with `Idempotency-Key: idempotency_key` (and the signature headers
     /// when a secret is set): the response body on 2xx, else the outcome of the failure.
-    pub(crate) async fn exchange(
-        &self,
-        body: Vec<u8>,
-        idempotency_key: &str,
-    ) -> Result<Vec<u8>, Outcome> {
+    pub async fn exchange(&self, body: Vec<u8>, idempotency_key: &str) -> Result<Vec<u8>, Outcome> {
         let mut request = self
             .client
             .post(self.url.clone())

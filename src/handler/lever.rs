@@ -17,3 +17,6 @@ pub mod write_back;
 pub use assessment::{AssessmentConfig, AssessmentHandler};
 pub use background_check::{BackgroundCheckConfig, BackgroundCheckHandler};
 pub use hris::{HrisConfig, HrisHandler};
+
+#[cfg(test)]
+mod public_api_tests;
