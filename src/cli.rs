@@ -112,16 +112,7 @@ async fn run(cli: Cli, plugins: HandlerRegistry) -> anyhow::Result<ExitCode> {
         Command::CheckConfig { config: path } => match Config::load(&path, &plugins) {
             Ok(config) => {
                 warn_unfamiliar_events(&config);
-                println!(
-                    "{}: ok ({} account{}, {} handler{}, {} route{})",
-                    path.display(),
-                    config.accounts.len(),
-                    plural(config.accounts.len()),
-                    config.handlers.len(),
-                    plural(config.handlers.len()),
-                    config.routes.len(),
-                    plural(config.routes.len()),
-                );
+                print!("{}", config_summary(&path, &config, &plugins));
                 Ok(ExitCode::SUCCESS)
             }
             Err(e) => {
@@ -150,10 +141,68 @@ fn warn_unfamiliar_events(config: &Config) {
     }
 }
 
+/// What `check-config` prints for a good config: the counts, then every handler routes
+/// may name, configured (with its kind) or registered in code.
+fn config_summary(path: &std::path::Path, config: &Config, plugins: &HandlerRegistry) -> String {
+    let registered = plugins.names();
+    let handlers = config.handlers.len() + registered.len();
+    let mut out = format!(
+        "{}: ok ({} account{}, {} handler{}, {} route{})\n",
+        path.display(),
+        config.accounts.len(),
+        plural(config.accounts.len()),
+        handlers,
+        plural(handlers),
+        config.routes.len(),
+        plural(config.routes.len()),
+    );
+    for (name, settings) in &config.handlers {
+        out.push_str(&format!("  {name:<24} kind {}\n", settings.kind()));
+    }
+    for name in registered {
+        out.push_str(&format!("  {name:<24} registered in code\n"));
+    }
+    out
+}
+
 fn plural(n: usize) -> &'static str {
     if n == 1 {
         ""
     } else {
         "s"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::handler::{async_trait, BoxError, Handler, HandlerContext, Outcome};
+    use crate::EventDocument;
+
+    struct Audit;
+
+    #[async_trait]
+    impl Handler for Audit {
+        async fn handle(&self, _: &EventDocument, _: &HandlerContext) -> Result<Outcome, BoxError> {
+            Ok(Outcome::Done)
+        }
+    }
+
+    #[test]
+    fn check_config_lists_configured_and_registered_handlers_with_their_kinds() {
+        let registry = HandlerRegistry::new().register("audit", Audit);
+        let text = "[lever]\nsigning_tokens = { default = [\"t\"] }\n\
+                    [handlers.notify]\nkind = \"http\"\nurl = \"https://example.com/hook\"\n\
+                    [[routes]]\nevents = [\"*\"]\nhandler = \"audit\"\n";
+        let config = Config::parse(text, std::path::Path::new("."), &|_| None, &registry).unwrap();
+
+        let summary = config_summary(std::path::Path::new("lever-hooks.toml"), &config, &registry);
+
+        assert_eq!(
+            summary,
+            "lever-hooks.toml: ok (1 account, 2 handlers, 1 route)\n  \
+             notify                   kind http\n  \
+             audit                    registered in code\n"
+        );
     }
 }

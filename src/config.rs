@@ -417,7 +417,7 @@ fn read_handler(
             return None;
         }
     };
-    match registry.read_settings(&kind, toml::Value::Table(section)) {
+    match registry.read_section(&kind, toml::Value::Table(section)) {
         None => {
             problems.push(ConfigProblem::new(
                 join(path, "kind"),
@@ -425,10 +425,9 @@ fn read_handler(
             ));
             None
         }
-        Some(Ok(settings)) => Some(settings),
-        Some(Err(found)) => {
+        Some((settings, found)) => {
             push_all(path, found, problems);
-            None
+            settings
         }
     }
 }

@@ -182,6 +182,20 @@ impl HandlerRegistry {
         kind: &str,
         section: toml::Value,
     ) -> Option<Result<HandlerSettings, Vec<(String, String)>>> {
+        self.read_section(kind, section)
+            .map(|(settings, problems)| match settings {
+                Some(settings) if problems.is_empty() => Ok(settings),
+                _ => Err(problems),
+            })
+    }
+
+    /// Like [`HandlerRegistry::read_settings`], keeping settings that could be read
+    /// despite problems (unknown keys), so their own check still runs.
+    pub(crate) fn read_section(
+        &self,
+        kind: &str,
+        section: toml::Value,
+    ) -> Option<kind::SectionRead> {
         self.kinds.get(kind).map(|read| read(section))
     }
 

@@ -106,6 +106,7 @@ fn tokens(list: &[SecretString]) -> Vec<&str> {
 }
 
 mod parsing;
+mod plugin_kinds;
 mod problems;
 mod routes_and_accounts;
 mod sections;

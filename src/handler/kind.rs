@@ -147,27 +147,49 @@ impl<T: HandlerKind> ErasedKind for T {
     }
 }
 
-/// Reads a section's settings (without `kind`) as `T`: every problem as (key path within
-/// the section, message), unknown keys included even when `T` does not deny them.
-pub(crate) type ReadSettings = fn(toml::Value) -> Result<HandlerSettings, Vec<(String, String)>>;
+/// Reads a section's settings (without `kind`) as `T`: the settings when they could be
+/// read, and every problem as (key path within the section, message), unknown keys
+/// included even when `T` does not deny them.
+pub(crate) type ReadSettings = fn(toml::Value) -> SectionRead;
+
+/// A section as read: the settings when they could be read, and every problem found.
+pub(crate) type SectionRead = (Option<HandlerSettings>, Vec<(String, String)>);
 
 /// The [`ReadSettings`] of kind `T`.
-pub(crate) fn read_settings<T: HandlerKind>(
-    value: toml::Value,
-) -> Result<HandlerSettings, Vec<(String, String)>> {
+pub(crate) fn read_settings<T: HandlerKind>(value: toml::Value) -> SectionRead {
     let mut unknown = Vec::new();
     let mut note_unknown = |path: serde_ignored::Path| unknown.push(path.to_string());
     let ignoring = serde_ignored::Deserializer::new(value, &mut note_unknown);
-    match serde_path_to_error::deserialize::<_, T>(ignoring) {
-        Ok(settings) if unknown.is_empty() => Ok(HandlerSettings::of(settings)),
-        Ok(_) => Err(unknown
-            .into_iter()
-            .map(|key| (key, "unknown key".to_owned()))
-            .collect()),
+    let read = serde_path_to_error::deserialize::<_, T>(ignoring);
+    let mut problems: Vec<(String, String)> = unknown
+        .into_iter()
+        .map(|key| (key, "unknown key".to_owned()))
+        .collect();
+    match read {
+        Ok(settings) => (Some(HandlerSettings::of(settings)), problems),
         Err(e) => {
             let path = e.path().to_string();
-            let key = if path == "." { String::new() } else { path };
-            Err(vec![(key, e.into_inner().message().to_owned())])
+            let message = e.into_inner().message().to_owned();
+            problems.push(serde_problem(&path, message));
+            (None, problems)
         }
+    }
+}
+
+/// A serde error as (key path, message); a missing field is reported at its own path.
+fn serde_problem(path: &str, message: String) -> (String, String) {
+    let within = if path == "." { "" } else { path };
+    let missing = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.strip_suffix('`'));
+    match missing {
+        Some(field) if within.is_empty() => {
+            (field.to_owned(), "missing: this key is required".to_owned())
+        }
+        Some(field) => (
+            format!("{within}.{field}"),
+            "missing: this key is required".to_owned(),
+        ),
+        None => (within.to_owned(), message),
     }
 }

@@ -160,3 +160,86 @@ impl Records {
         Ok(result)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::SledStore;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn store() -> Arc<dyn Store> {
+        Arc::new(SledStore::temporary().unwrap())
+    }
+
+    #[tokio::test]
+    async fn each_handler_sees_only_its_own_records() {
+        let store = store();
+        let mine = Records::new(store.clone(), "announce");
+        let theirs = Records::new(store.clone(), "announce-2");
+        mine.put("sent/opp-1", json!(1)).await.unwrap();
+        mine.put("sent/opp-2", json!(2)).await.unwrap();
+        mine.put("other", json!(3)).await.unwrap();
+        theirs.put("sent/opp-1", json!("theirs")).await.unwrap();
+
+        assert_eq!(
+            mine.list("sent/").await.unwrap(),
+            [
+                ("sent/opp-1".to_owned(), json!(1)),
+                ("sent/opp-2".to_owned(), json!(2))
+            ]
+        );
+        assert_eq!(
+            theirs.get("sent/opp-1").await.unwrap(),
+            Some(json!("theirs"))
+        );
+        assert_eq!(theirs.get("other").await.unwrap(), None);
+        assert_eq!(
+            mine.insert("other", json!(4)).await.unwrap(),
+            Some(json!(3))
+        );
+        mine.delete("other").await.unwrap();
+        assert_eq!(mine.get("other").await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn once_runs_an_effect_until_it_succeeds_and_then_never_again() {
+        let records = Records::new(store(), "announce");
+        let runs = AtomicUsize::new(0);
+        let starts = std::sync::Mutex::new(Vec::new());
+        let effect = |fail: bool| {
+            let (runs, starts) = (&runs, &starts);
+            move |start: Start| async move {
+                runs.fetch_add(1, Ordering::SeqCst);
+                starts.lock().unwrap().push(start);
+                if fail {
+                    Err("the chat webhook answered 503")
+                } else {
+                    Ok(format!("message-{}", runs.load(Ordering::SeqCst)))
+                }
+            }
+        };
+
+        let failed = records.once("announced/opp-1", effect(true)).await;
+        assert!(matches!(
+            failed,
+            Err(OnceError::Effect("the chat webhook answered 503"))
+        ));
+        let first: String = records
+            .once("announced/opp-1", effect(false))
+            .await
+            .unwrap();
+        let again: String = records
+            .once("announced/opp-1", effect(false))
+            .await
+            .unwrap();
+
+        assert_eq!(first, "message-2");
+        assert_eq!(again, "message-2", "the recorded result, not a new run");
+        assert_eq!(runs.load(Ordering::SeqCst), 2);
+        assert_eq!(
+            *starts.lock().unwrap(),
+            [Start::Fresh, Start::Interrupted],
+            "the attempt after a failure is told the effect may have happened"
+        );
+    }
+}

@@ -7,6 +7,7 @@ mod assessment;
 mod background_check;
 mod data_api;
 mod hris;
+mod plugin_kind;
 use crate::contract::pg;
 mod registration;
 mod replay;
@@ -220,6 +221,20 @@ impl Flow {
         change: impl FnOnce(&mut FakeLeverOptions),
         client_rate: (u32, u32),
     ) -> Flow {
+        Self::start_with_plugins(change, client_rate, HandlerRegistry::new(), |_| {
+            String::new()
+        })
+        .await
+    }
+
+    /// Like [`Flow::start_custom`], with `plugins` (kinds and handlers registered in code)
+    /// and more config: `extra(provider_url)` is appended to the built-ins' sections.
+    pub async fn start_with_plugins(
+        change: impl FnOnce(&mut FakeLeverOptions),
+        client_rate: (u32, u32),
+        plugins: HandlerRegistry,
+        extra: impl Fn(&str) -> String,
+    ) -> Flow {
         let provider = Provider::start().await;
         let mut options = FakeLeverOptions::new(example());
         options.signing_tokens = BTreeMap::from([("default".to_owned(), SIGNING_TOKEN.to_owned())]);
@@ -256,16 +271,18 @@ max_attempts = 5
 initial_backoff = "20ms"
 max_backoff = "200ms"
 {handlers}
+{extra}
 "#,
                 api = lever.url(),
                 rate = client_rate.0,
                 burst = client_rate.1,
                 handlers = handlers(&provider.url),
+                extra = extra(&provider.url),
             );
-            let config = Config::parse(&text, Path::new("."), &|_| None, &HandlerRegistry::new())
+            let config = Config::parse(&text, Path::new("."), &|_| None, &plugins)
                 .unwrap_or_else(|e| panic!("test config is invalid: {e}"));
             let store: Arc<dyn Store> = Arc::new(SledStore::temporary().unwrap());
-            match App::build_with_store(&config, HandlerRegistry::new(), store.clone()).await {
+            match App::build_with_store(&config, plugins.clone(), store.clone()).await {
                 Ok(app) => break (lever, base, store, app),
                 Err(AppError::Io(e))
                     if e.kind() == std::io::ErrorKind::AddrInUse && attempts < 5 =>
