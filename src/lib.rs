@@ -108,3 +108,8 @@ pub use handler::{Handler, HandlerRegistry, Outcome};
 /// Kept at the root for code written against `lever_hooks::lookup`; it lives in [`route`].
 pub use route::lookup;
 pub use store::Store;
+
+/// The plugin guide, `docs/plugins.md`: its Rust examples compile as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/plugins.md")]
+pub struct PluginGuide;

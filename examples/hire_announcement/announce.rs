@@ -9,8 +9,7 @@
 
 use lever_hooks::handler::lever::common::posting_id;
 use lever_hooks::handler::{
-    async_trait, BoxError, Handler, HandlerContext, HandlerKind, KindContext, LeverApi, OnceError,
-    Outcome,
+    async_trait, BoxError, Handler, HandlerContext, HandlerKind, KindContext, LeverApi, Outcome,
 };
 use lever_hooks::lever::LeverError;
 use lever_hooks::{EventDocument, LeverEvent};
@@ -116,19 +115,14 @@ impl Handler for Announcer {
         // opportunity. `once` records the result; a retry after a crash between the POST
         // and the record posts again (chat webhooks have no idempotency key).
         let name = format!("announced/{}/{opportunity}", ctx.account);
-        let posted = ctx
-            .records()
+        ctx.records()
             .once(&name, |_| async {
                 let text = self.text(lever, opportunity.as_str()).await?;
                 self.post(&text).await?;
                 Ok::<_, BoxError>(text)
             })
-            .await;
-        match posted {
-            Ok(_) => Ok(Outcome::Done),
-            Err(OnceError::Store(e)) => Err(e.into()),
-            Err(OnceError::Effect(e)) => Err(e),
-        }
+            .await?;
+        Ok(Outcome::Done)
     }
 }
 

@@ -38,15 +38,40 @@ pub enum Start {
 }
 
 /// Why [`Records::once`] failed.
-#[derive(Debug, thiserror::Error)]
+///
+/// It is an error type whenever the effect's error can be shown, so `?` turns it into a
+/// [`BoxError`](crate::error::BoxError) in a handler.
+#[derive(Debug)]
 pub enum OnceError<E> {
     /// The store could not record the start or the end; retry the attempt.
-    #[error("store: {0}")]
-    Store(#[from] StoreError),
+    Store(StoreError),
     /// The side effect failed; the record stays "started", so the next try sees
     /// [`Start::Interrupted`].
-    #[error(transparent)]
     Effect(E),
+}
+
+impl<E> From<StoreError> for OnceError<E> {
+    fn from(e: StoreError) -> Self {
+        Self::Store(e)
+    }
+}
+
+impl<E: std::fmt::Display> std::fmt::Display for OnceError<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Store(e) => write!(f, "store: {e}"),
+            Self::Effect(e) => e.fmt(f),
+        }
+    }
+}
+
+impl<E: std::fmt::Debug + std::fmt::Display> std::error::Error for OnceError<E> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Store(e) => Some(e),
+            Self::Effect(_) => None,
+        }
+    }
 }
 
 impl std::fmt::Debug for Records {
