@@ -24,7 +24,8 @@ impl Platform {
     }
 
     /// A platform over a temporary store (deleted when dropped) and no Data API: for
-    /// tests of handlers that only use their records.
+    /// tests of handlers that only use their records. Call it inside a Tokio runtime
+    /// (`#[tokio::test]`): the store starts its writer task.
     pub fn temporary() -> Result<Self, StoreError> {
         Ok(Self::new(
             Arc::new(SledStore::temporary()?),
@@ -132,5 +133,31 @@ impl<'a> LeverApi<'a> {
     /// The archive reason `id` (its name in `text`, and whether it means a hire), cached.
     pub async fn archive_reason(&self, id: &str) -> Result<Option<ArchiveReason>, LeverError> {
         self.0.directory.archive_reason(id).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_account_without_credentials_names_the_key_to_set() {
+        let platform = Platform::temporary().unwrap();
+        let default = HandlerContext::new("announce", "default", platform.clone());
+        let acme = HandlerContext::new("announce", "acme", platform);
+
+        let default_error = default.lever().unwrap_err().to_string();
+        let acme_error = acme.lever().unwrap_err().to_string();
+
+        assert_eq!(
+            default_error,
+            "account `default` has no Data API credentials: set `lever.api_key` (or `[lever.oauth]`) in the config"
+        );
+        assert!(acme_error.contains("`accounts.acme.api_key`"), "{acme_error}");
+        assert_eq!(
+            super::super::Outcome::from(acme.lever().unwrap_err()),
+            super::super::Outcome::give_up(acme_error),
+            "missing credentials are not retried"
+        );
     }
 }
