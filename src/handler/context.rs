@@ -153,7 +153,10 @@ mod tests {
             default_error,
             "account `default` has no Data API credentials: set `lever.api_key` (or `[lever.oauth]`) in the config"
         );
-        assert!(acme_error.contains("`accounts.acme.api_key`"), "{acme_error}");
+        assert!(
+            acme_error.contains("`accounts.acme.api_key`"),
+            "{acme_error}"
+        );
         assert_eq!(
             super::super::Outcome::from(acme.lever().unwrap_err()),
             super::super::Outcome::give_up(acme_error),
