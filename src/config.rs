@@ -417,6 +417,7 @@ fn read_handler(
             return None;
         }
     };
+    let secrets = read_callback_secrets(section.remove("callback_secret"), path, problems);
     match registry.read_section(&kind, toml::Value::Table(section)) {
         None => {
             problems.push(ConfigProblem::new(
@@ -427,9 +428,58 @@ fn read_handler(
         }
         Some((settings, found)) => {
             push_all(path, found, problems);
-            settings
+            let settings = settings?;
+            if !secrets.is_empty() && !settings.takes_results() {
+                problems.push(ConfigProblem::new(
+                    join(path, "callback_secret"),
+                    format!("kind `{kind}` takes no provider results; remove callback_secret"),
+                ));
+            }
+            Some(settings.with_callback_secrets(secrets))
         }
     }
+}
+
+/// `callback_secret`: one secret, or a list for rotation; each `whsec_…` (base64) or raw.
+fn read_callback_secrets(
+    value: Option<toml::Value>,
+    path: &str,
+    problems: &mut Vec<ConfigProblem>,
+) -> Vec<secrecy::SecretString> {
+    let key = join(path, "callback_secret");
+    let texts = match value {
+        None => return Vec::new(),
+        Some(toml::Value::String(secret)) => vec![(key, secret)],
+        Some(toml::Value::Array(items)) if !items.is_empty() => {
+            let mut texts = Vec::new();
+            for (i, item) in items.into_iter().enumerate() {
+                match item {
+                    toml::Value::String(secret) => texts.push((format!("{key}[{i}]"), secret)),
+                    _ => problems.push(ConfigProblem::new(
+                        format!("{key}[{i}]"),
+                        "expected a string",
+                    )),
+                }
+            }
+            texts
+        }
+        Some(_) => {
+            problems.push(ConfigProblem::new(
+                key,
+                "expected a secret, or a non-empty list of secrets for rotation",
+            ));
+            return Vec::new();
+        }
+    };
+    let mut secrets = Vec::new();
+    for (at, text) in texts {
+        let secret = secrecy::SecretString::from(text);
+        match crate::standard_webhooks::signing_key(&secret) {
+            Ok(_) => secrets.push(secret),
+            Err(message) => problems.push(ConfigProblem::new(at, message)),
+        }
+    }
+    secrets
 }
 
 /// Deserializes one section, recording a problem with the full key path on failure.

@@ -1,7 +1,10 @@
 //! The event document every handler receives: the same JSON on a command's stdin, in an
 //! http handler's body, and (typed) in a Rust plugin.
 
-use crate::event::{ContactId, DecodeError, EventId, LeverEvent, OpportunityId};
+use crate::event::{
+    ContactId, DecodeError, EventId, LeverEvent, OpportunityId, ProviderResult,
+    PROVIDER_RESULT_EVENT,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
@@ -39,6 +42,12 @@ impl EventDocument {
     /// Decodes `data` into the typed event.
     pub fn lever_event(&self) -> Result<LeverEvent, DecodeError> {
         LeverEvent::decode(&self.event, &self.data)
+    }
+
+    /// The provider's result this document carries, when it is a `providerResult` event
+    /// (`None` for Lever's events; `Some(Err)` when its data does not read).
+    pub fn provider_result(&self) -> Option<Result<ProviderResult, serde_json::Error>> {
+        (self.event == PROVIDER_RESULT_EVENT).then(|| serde_json::from_str(self.data.get()))
     }
 
     /// The document as JSON bytes.

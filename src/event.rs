@@ -4,9 +4,13 @@
 //! deprecated `candidateId` stands in when `opportunityId` is missing, timestamps may come
 //! as numbers or strings, and an event type we do not know becomes [`LeverEvent::Unknown`]
 //! instead of an error.
+//!
+//! Besides Lever's events, [`ProviderResult`] is lever-hooks' own `providerResult` event:
+//! a provider's answer to a request a handler made.
 
 mod ids;
 mod payload;
+mod provider_result;
 
 pub use ids::{
     ApplicationId, ArchiveReasonId, ContactId, EventId, InterviewId, OpportunityId, StageId,
@@ -15,6 +19,7 @@ pub use payload::{
     ApplicationCreated, ArchiveChange, ArchiveState, ContactChange, Deleted, Hired,
     InterviewChange, StageChange,
 };
+pub use provider_result::{ProviderResult, PROVIDER_RESULT_EVENT};
 
 use serde_json::value::RawValue;
 

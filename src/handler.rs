@@ -29,7 +29,9 @@ mod records;
 
 pub use async_trait::async_trait;
 pub use command::{CommandConfig, CommandHandler};
-pub use context::{HandlerContext, LeverApi, NoDataApi, Platform};
+pub use context::{
+    reference_record, HandlerContext, LeverApi, NoDataApi, Platform, ProviderReference,
+};
 pub use http::{HttpConfig, HttpHandler};
 pub use kind::{HandlerKind, HandlerSettings, KindContext};
 pub use lever::{

@@ -5,7 +5,8 @@
 //! The pipeline, one module per step:
 //!
 //! - [`envelope`] parses a delivery's body without losing the signed bytes;
-//! - [`signature`] checks Lever's HMAC (pure);
+//! - [`signature`] checks Lever's HMAC (pure); [`standard_webhooks`] signs and checks the
+//!   Standard Webhooks headers of what handlers send and providers send back;
 //! - [`intake`] decides what a delivery is (accept, test, reject) before anything is stored;
 //! - [`store`] keeps events and jobs durably ([`store::SledStore`] by default,
 //!   [`store::PostgresStore`] for several instances), deduplicated;
@@ -96,6 +97,7 @@ pub mod route;
 pub mod sample;
 pub mod server;
 pub mod signature;
+pub mod standard_webhooks;
 pub mod store;
 pub mod telemetry;
 pub mod tls;

@@ -108,6 +108,50 @@ impl HandlerContext {
     pub fn records(&self) -> Records {
         Records::new(self.platform.store.clone(), self.handler.clone())
     }
+
+    /// Remembers that the provider's `reference` (the id it answered a request with)
+    /// belongs to a request made for `opportunity` and `contact` in this context's
+    /// account. A result the provider then sends to `POST /providers/…/HANDLER` with
+    /// that reference is accepted and stored as a `providerResult` event for the
+    /// opportunity; a reference never remembered is refused with 404.
+    pub async fn remember_reference(
+        &self,
+        reference: &str,
+        opportunity: &str,
+        contact: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let request = ProviderReference {
+            account: self.account.clone(),
+            opportunity_id: opportunity.to_owned(),
+            contact_id: contact.map(str::to_owned),
+            at: crate::store::now_millis(),
+        };
+        let value = serde_json::to_value(&request).expect("a reference serializes");
+        self.records()
+            .put(&reference_record(reference), value)
+            .await
+    }
+}
+
+/// The name, in a handler's records, of the request a provider `reference` answers.
+pub fn reference_record(reference: &str) -> String {
+    format!("reference/{reference}")
+}
+
+/// The request a provider reference answers, as [`HandlerContext::remember_reference`]
+/// keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderReference {
+    /// The account the request was made in.
+    pub account: String,
+    /// The opportunity it was made for.
+    pub opportunity_id: String,
+    /// The person, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_id: Option<String>,
+    /// When it was remembered, in ms since the epoch.
+    pub at: u64,
 }
 
 /// One account's Data API, as a handler sees it.

@@ -15,9 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tracing::debug;
 
-mod signing;
-
-use signing::{signature_headers, signing_key};
+use crate::standard_webhooks::{signature_headers, signing_key};
 
 /// Sent as `User-Agent` unless `headers` sets one.
 const USER_AGENT: &str = concat!("lever-hooks/", env!("CARGO_PKG_VERSION"));

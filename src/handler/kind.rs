@@ -3,6 +3,7 @@
 //! are registered exactly as a plugin's are.
 
 use super::{BoxError, Handler};
+use secrecy::SecretString;
 use serde::de::DeserializeOwned;
 use std::any::Any;
 use std::fmt;
@@ -59,6 +60,11 @@ pub trait HandlerKind: DeserializeOwned + fmt::Debug + Send + Sync + 'static {
     /// an account with credentials.
     const USES_LEVER_API: bool = false;
 
+    /// True when handlers of this kind take their providers' results: a section may then
+    /// set `callback_secret`, and results signed with it reach the handler as
+    /// `providerResult` events (see `HandlerContext::remember_reference`).
+    const TAKES_RESULTS: bool = false;
+
     /// Problems with these settings, as (key within the section, message) pairs; shown by
     /// check-config as `handlers.NAME.key: message`. Nothing by default.
     fn check(&self, _cx: &KindContext) -> Vec<(String, String)> {
@@ -83,6 +89,8 @@ pub struct KindContext<'a> {
 pub struct HandlerSettings {
     kind: &'static str,
     uses_lever_api: bool,
+    takes_results: bool,
+    callback_secrets: Vec<SecretString>,
     settings: Arc<dyn ErasedKind>,
 }
 
@@ -98,8 +106,27 @@ impl HandlerSettings {
         Self {
             kind: T::KIND,
             uses_lever_api: T::USES_LEVER_API,
+            takes_results: T::TAKES_RESULTS,
+            callback_secrets: Vec::new(),
             settings: Arc::new(settings),
         }
+    }
+
+    /// These settings with the section's `callback_secret` values.
+    pub fn with_callback_secrets(mut self, secrets: Vec<SecretString>) -> Self {
+        self.callback_secrets = secrets;
+        self
+    }
+
+    /// The secrets providers sign results for this handler with (`callback_secret`, one
+    /// or a list for rotation); empty when results are not taken.
+    pub fn callback_secrets(&self) -> &[SecretString] {
+        &self.callback_secrets
+    }
+
+    /// True when this handler's kind takes providers' results.
+    pub fn takes_results(&self) -> bool {
+        self.takes_results
     }
 
     /// The kind's name.

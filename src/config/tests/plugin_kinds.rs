@@ -126,3 +126,34 @@ fn a_kind_cannot_take_a_built_in_name() {
     }
     let _ = HandlerRegistry::new().register_kind::<Impostor>();
 }
+
+#[test]
+fn callback_secrets_are_read_for_kinds_that_take_results_and_refused_elsewhere() {
+    let provider = "provider = { kind = \"http\", url = \"https://checks.example.com\" }\n";
+    let text = format!(
+        "{WITH_API}[handlers.bgcheck]\nkind = \"background-check\"\n{provider}\
+         callback_secret = [\"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\", \"raw-secret\"]\n"
+    );
+    let config = parse_with_registry(&text, &registry()).unwrap();
+    assert_eq!(config.handlers["bgcheck"].callback_secrets().len(), 2);
+
+    let text = format!(
+        "{WITH_API}[handlers.notify]\nkind = \"http\"\nurl = \"https://x.example.com\"\ncallback_secret = \"s\"\n\
+         [handlers.bgcheck]\nkind = \"background-check\"\n{provider}callback_secret = [\"ok\", \"whsec_***\"]\n"
+    );
+    let mut found = problems_of(&text);
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            (
+                "handlers.bgcheck.callback_secret[1]".to_owned(),
+                "after `whsec_` the secret must be base64".to_owned()
+            ),
+            (
+                "handlers.notify.callback_secret".to_owned(),
+                "kind `http` takes no provider results; remove callback_secret".to_owned()
+            ),
+        ]
+    );
+}

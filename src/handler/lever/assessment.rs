@@ -175,6 +175,12 @@ impl AssessmentHandler {
         });
         let answer = self.provider.call(&request).await?;
         let invite = answer_id(&answer, "id");
+        if let Some(invite) = &invite {
+            // The provider's result comes back with this id (POST /providers/…/HANDLER).
+            ctx.remember_reference(invite, opportunity_id, Some(&contact))
+                .await
+                .map_err(store_failure)?;
+        }
         records
             .put(
                 &key,
@@ -271,6 +277,7 @@ impl Handler for AssessmentHandler {
 impl HandlerKind for AssessmentConfig {
     const KIND: &'static str = "assessment";
     const USES_LEVER_API: bool = true;
+    const TAKES_RESULTS: bool = true;
 
     fn check(&self, cx: &KindContext) -> Vec<(String, String)> {
         self.problems(cx.base_dir)

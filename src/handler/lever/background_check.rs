@@ -158,6 +158,10 @@ impl BackgroundCheckHandler {
                 "the provider's answer to `create` has no `id`",
             ));
         };
+        // The provider's result comes back with this id (POST /providers/…/HANDLER).
+        ctx.remember_reference(&check_id, opportunity_id, contact.as_deref())
+            .await
+            .map_err(store_failure)?;
         records
             .put(
                 &key,
@@ -285,6 +289,7 @@ impl Handler for BackgroundCheckHandler {
 impl HandlerKind for BackgroundCheckConfig {
     const KIND: &'static str = "background-check";
     const USES_LEVER_API: bool = true;
+    const TAKES_RESULTS: bool = true;
 
     fn check(&self, cx: &KindContext) -> Vec<(String, String)> {
         self.problems(cx.base_dir)

@@ -147,6 +147,10 @@ impl HrisHandler {
                 "the provider's answer to `create` has no `id`",
             ));
         };
+        // The provider's result comes back with this id (POST /providers/…/HANDLER).
+        ctx.remember_reference(&id, opportunity_id, Some(&contact))
+            .await
+            .map_err(store_failure)?;
         records
             .put(
                 &key,
@@ -342,6 +346,7 @@ impl Handler for HrisHandler {
 impl HandlerKind for HrisConfig {
     const KIND: &'static str = "hris";
     const USES_LEVER_API: bool = true;
+    const TAKES_RESULTS: bool = true;
 
     fn check(&self, cx: &KindContext) -> Vec<(String, String)> {
         self.problems(cx.base_dir)

@@ -1,5 +1,7 @@
-//! Standard Webhooks signing for the `http` handler: the HMAC key from a configured secret,
-//! and the `webhook-id`, `webhook-timestamp` and `webhook-signature` headers.
+//! Standard Webhooks (<https://www.standardwebhooks.com>), pure: the HMAC key from a
+//! configured secret, and the `webhook-id`, `webhook-timestamp` and `webhook-signature`
+//! headers. The `http` handler signs what it sends with them; providers sign the results
+//! they send back the same way.
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
@@ -13,7 +15,7 @@ const WHSEC_PREFIX: &str = "whsec_";
 /// The HMAC key for a configured secret: with the `whsec_` prefix the rest is base64 and
 /// decodes to the key (the Standard Webhooks convention); otherwise the secret's bytes
 /// are the key. Errors never quote the secret.
-pub(super) fn signing_key(secret: &SecretString) -> Result<SecretSlice<u8>, String> {
+pub fn signing_key(secret: &SecretString) -> Result<SecretSlice<u8>, String> {
     let secret = secret.expose_secret();
     let key = match secret.strip_prefix(WHSEC_PREFIX) {
         Some(encoded) => BASE64
@@ -29,7 +31,7 @@ pub(super) fn signing_key(secret: &SecretString) -> Result<SecretSlice<u8>, Stri
 
 /// The three Standard Webhooks headers for `body` sent at `timestamp` (unix seconds):
 /// the signature is `v1,` and the base64 HMAC-SHA256 of `{id}.{timestamp}.{body}`.
-pub(super) fn signature_headers(
+pub fn signature_headers(
     key: &SecretSlice<u8>,
     id: &str,
     timestamp: u64,
