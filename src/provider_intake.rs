@@ -62,10 +62,10 @@ impl ResultRefusal {
 
 /// The keys a result for this handler is checked with: 404 when the account is not
 /// configured, or the handler is not or has no callback secret.
-pub fn keys_for<'a>(
+pub fn keys_for(
     account_known: bool,
-    handler_keys: Option<&'a [SecretSlice<u8>]>,
-) -> Result<&'a [SecretSlice<u8>], ResultRefusal> {
+    handler_keys: Option<&[SecretSlice<u8>]>,
+) -> Result<&[SecretSlice<u8>], ResultRefusal> {
     match handler_keys {
         Some(keys) if account_known && !keys.is_empty() => Ok(keys),
         _ => Err(ResultRefusal::NotFound),

@@ -214,7 +214,7 @@ mod tests {
     fn the_test_vector_verifies_and_a_changed_body_does_not() {
         let key = vector_key();
         assert_eq!(
-            check(&[key.clone()], VECTOR_SIG, VECTOR_TS),
+            check(std::slice::from_ref(&key), VECTOR_SIG, VECTOR_TS),
             Ok((VECTOR_ID, VECTOR_TS))
         );
         let ts = VECTOR_TS.to_string();
