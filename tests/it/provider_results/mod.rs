@@ -2,6 +2,7 @@
 //! test kind that takes results and records every document it gets.
 
 mod intake;
+mod refusals;
 
 use crate::helpers::{spawn_app, TestApp};
 use lever_hooks::handler::{
@@ -15,7 +16,17 @@ use secrecy::SecretString;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 use tokio::sync::mpsc;
+
+/// How long a test waits for a handler to run.
+pub const WAIT: Duration = Duration::from_secs(10);
+
+/// A result body for `reference`, with a field lever-hooks does not know.
+pub fn result(reference: &str) -> Value {
+    serde_json::json!({"reference": reference, "status": "clear",
+        "reportUrl": "https://checks.example/r/1", "vendorScore": {"band": "A"}})
+}
 
 /// `bgcheck`'s current callback secret.
 pub const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
