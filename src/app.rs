@@ -72,6 +72,26 @@ impl LeverAccounts {
     }
 }
 
+/// The HMAC keys of every handler's `callback_secret` (the config checked that each one
+/// makes a key).
+fn result_keys(
+    config: &Config,
+) -> std::collections::HashMap<String, Vec<secrecy::SecretSlice<u8>>> {
+    config
+        .handlers
+        .iter()
+        .filter(|(_, settings)| settings.takes_results())
+        .map(|(name, settings)| {
+            let keys = settings
+                .callback_secrets()
+                .iter()
+                .filter_map(|secret| crate::standard_webhooks::signing_key(secret).ok())
+                .collect();
+            (name.clone(), keys)
+        })
+        .collect()
+}
+
 impl App {
     /// Builds everything from `config`: on PostgreSQL when `[storage] url` is set (its
     /// migrations applied first), else on the sled store at `[storage] path`.
@@ -162,6 +182,7 @@ impl App {
             body_budget: server::BodyBudget::new(config.server.max_pending_body_bytes),
             registered: Arc::new(RegisteredTokens::load(store.clone()).await?),
             alerts,
+            result_keys: result_keys(config),
         });
         let workers = config
             .server

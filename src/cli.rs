@@ -1,4 +1,4 @@
-//! The command line: `serve`, `check-config`, `migrate`, `send`, `bench`, `webhooks`,
+//! The command line: `serve`, `check-config`, `migrate`, `send`, `send-result`, `bench`, `webhooks`,
 //! `fake-lever`, `events` and `dead-letters` over the admin API, and `store` (check or
 //! repair a stopped sled store),
 //! callable from a user's own binary through [`main_with`] so Rust plugins get the whole CLI for free.
@@ -8,6 +8,7 @@ pub mod bench;
 pub mod fake_lever;
 pub mod migrate;
 pub mod send;
+pub mod send_result;
 pub mod store;
 pub mod webhooks;
 
@@ -51,6 +52,8 @@ pub enum Command {
     Migrate(migrate::MigrateArgs),
     /// Sign a realistic Lever delivery the way Lever does and POST it.
     Send(Box<send::SendArgs>),
+    /// Sign a provider's result with Standard Webhooks and POST it to `/providers/…`.
+    SendResult(Box<send_result::SendResultArgs>),
     /// Measure intake throughput and latency against the framework's own ceiling.
     Bench(bench::BenchArgs),
     /// Create, list and delete the account's webhooks through Lever's API.
@@ -122,6 +125,7 @@ async fn run(cli: Cli, plugins: HandlerRegistry) -> anyhow::Result<ExitCode> {
         },
         Command::Migrate(args) => migrate::run(args, &plugins, &mut std::io::stdout().lock()).await,
         Command::Send(args) => send::run(*args).await,
+        Command::SendResult(args) => send_result::run(*args).await,
         Command::Bench(args) => bench::run(args).await,
         Command::Webhooks(args) => webhooks::run(args, &plugins).await,
         Command::FakeLever(args) => fake_lever::run(args).await,

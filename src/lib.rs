@@ -88,6 +88,7 @@ pub mod log_safe;
 pub mod metrics;
 #[cfg(test)]
 mod module_graph_tests;
+pub mod provider_intake;
 pub mod purge;
 pub mod record_key;
 pub mod records_upgrade;

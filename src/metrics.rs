@@ -27,6 +27,11 @@ pub fn event_label(name: &str) -> &'static str {
         .copied()
         .unwrap_or(OTHER_EVENT)
 }
+/// Providers' results answered, by `outcome`: `accepted`, `duplicate`, `unavailable`,
+/// or the refusal (`not_found`, `signature_missing`, `signature_malformed`,
+/// `signature_mismatch`, `outside_window`, `malformed`, `unknown_reference`, `too_large`,
+/// `body_timeout`, `unreadable_body`).
+pub const PROVIDER_RESULTS: &str = "lever_hooks_provider_results_total";
 /// Refused deliveries by `reason` (invalid_signature, too_old, malformed, …).
 pub const REJECTIONS: &str = "lever_hooks_rejections_total";
 /// Bytes reserved now by request bodies being received (gauge), out of

@@ -8,9 +8,11 @@
 //! the Data API ([`lookup`]) and hands them in as [`Facts`], so the rules stay pure.
 
 pub mod lookup;
+mod provider_result;
 mod settings;
 mod task;
 
+pub use provider_result::result_handlers;
 pub use settings::RouteConfig;
 
 /// The type of an archive reason, as Lever classifies it: the model's own type, so a

@@ -1,4 +1,5 @@
-//! The HTTP edge: `POST /webhooks/lever[/{account}]` answered exactly as design.md's table says.
+//! The HTTP edge: `POST /webhooks/lever[/{account}]` answered exactly as design.md's table
+//! says, and providers' results at `POST /providers/[{account}/]{handler}`.
 
 use crate::alerts::Alerts;
 use crate::config::{AccountConfig, DEFAULT_ACCOUNT};
@@ -10,6 +11,7 @@ use crate::store::{now_millis, IngestOutcome, Store};
 use actix_web::http::header::{HeaderValue, CONTENT_LENGTH, RETRY_AFTER};
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
+use secrecy::SecretSlice;
 use serde_json::json;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -19,6 +21,7 @@ use tracing::{error, info, warn};
 
 mod body_budget;
 mod connection_guard;
+mod provider_results;
 pub use body_budget::{BodyBudget, OverBudget, Reservation};
 pub(crate) use connection_guard::{guard_connection, on_connect};
 
@@ -40,6 +43,9 @@ pub struct IntakeState {
     pub registered: Arc<RegisteredTokens>,
     /// Told about every 400 and 401, for `[alerts] on_rejected_burst`.
     pub alerts: Arc<Alerts>,
+    /// The keys of each handler's `callback_secret`, by handler name: results for a
+    /// handler not here are refused with 404.
+    pub result_keys: HashMap<String, Vec<SecretSlice<u8>>>,
 }
 
 /// The `account` label of a delivery to an account that is not configured: the path
@@ -93,6 +99,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(receive_for_account))
             .default_service(web::to(method_not_allowed)),
     )
+    .configure(provider_results::configure)
     .default_service(web::to(not_found));
 }
 

@@ -3,7 +3,7 @@
 //! into jobs.
 
 use super::lookup::{Lookup, LookupError, NoLookup};
-use super::{order_key, Facts, Needs, Router};
+use super::{order_key, result_handlers, Facts, Needs, Router};
 use crate::event::{LeverEvent, OpportunityId};
 use crate::log_safe::LogSafe;
 use crate::metrics::JOBS_CREATED;
@@ -157,6 +157,22 @@ impl RouterTask {
         event: &StoredEvent,
         run_at: u64,
     ) -> Result<Option<Routing>, StoreError> {
+        if let Some(handlers) = result_handlers(&event.event, &event.data) {
+            // A provider's result: the one handler that asked, whatever the routes say.
+            let jobs = handlers
+                .into_iter()
+                .map(|handler| NewJob {
+                    order_key: order_key(event, &handler),
+                    handler,
+                    run_at,
+                })
+                .collect();
+            return Ok(Some(Routing {
+                event: event.id.clone(),
+                seq: event.seq,
+                jobs,
+            }));
+        }
         let typed = match LeverEvent::decode(&event.event, &event.data) {
             Ok(typed) => Some(typed),
             Err(e) => {

@@ -25,6 +25,7 @@ mod migrate;
 mod multi_instance;
 mod postgres_outage;
 mod properties;
+mod provider_results;
 mod restart;
 mod retention;
 mod routing_meanings;
