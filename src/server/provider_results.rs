@@ -85,11 +85,19 @@ async fn answer(
         Err(refusal) => return refuse(account, handler, &refusal),
     };
     let Ok(mut reservation) = state.body_budget.reserve(declared.unwrap_or(0)) else {
-        return unavailable(
+        // As for Lever's deliveries: every body being received ends within the body
+        // timeout, so by then the budget has room again.
+        let (mut response, reason) = unavailable(
             account,
             handler,
             "too many deliveries being received, retry later",
         );
+        let wait = state.body_timeout.as_secs() + u64::from(state.body_timeout.subsec_nanos() > 0);
+        response.headers_mut().insert(
+            actix_web::http::header::RETRY_AFTER,
+            actix_web::http::header::HeaderValue::from(wait.max(1)),
+        );
+        return (response, reason);
     };
     let read = read_limited(
         body,
