@@ -11,6 +11,17 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use tracing::info;
 
+/// The statuses after which a check is over, so archiving no longer cancels it (Checkr's
+/// final ones, and the usual words for "done").
+const FINAL_STATUSES: [&str; 6] = [
+    "clear",
+    "consider",
+    "canceled",
+    "cancelled",
+    "complete",
+    "completed",
+];
+
 /// The placeholders a note template may use.
 const PLACEHOLDERS: [&str; 4] = ["status", "summary", "report_url", "reference"];
 
@@ -97,6 +108,13 @@ pub fn render(template: &str, result: &ProviderResult) -> String {
         .replace("{reference}", &result.reference)
 }
 
+/// True when a result with `status` ends the check.
+pub fn closes_check(status: &str) -> bool {
+    FINAL_STATUSES
+        .iter()
+        .any(|s| s.eq_ignore_ascii_case(status))
+}
+
 /// The section for `status` (matched ignoring case), with its configured name.
 fn section_for<'a>(
     on_result: &'a BTreeMap<String, OnResult>,
@@ -164,18 +182,21 @@ async fn apply(
         info!(opportunity = opportunity_id, reference = %result.reference, "the opportunity was deleted; the result is not written");
         return Ok(Outcome::Done);
     };
-    let record = ctx
-        .records()
-        .get(&check_record(account, opportunity_id))
-        .await
-        .map_err(store_failure)?;
-    // The stage that requested this check, if the record is this check's.
-    let trigger = record
-        .as_ref()
-        .filter(|r| r["checkId"] == result.reference.as_str())
-        .and_then(|r| r["stage"].as_str());
+    let records = ctx.records();
+    let key = check_record(account, opportunity_id);
+    let record = records.get(&key).await.map_err(store_failure)?;
+    // The record, if it is this check's, and the stage that requested the check.
+    let record = record.filter(|r| r["checkId"] == result.reference.as_str());
+    let trigger = record.as_ref().and_then(|r| r["stage"].as_str());
     let writes = plan(config, result);
     write_result(ctx, api, result, &opportunity, &writes, trigger).await?;
+    if let Some(mut record) = record.filter(|r| r["state"] == "open") {
+        if closes_check(&result.status) {
+            record["state"] = "closed".into();
+            record["result"] = result.status.as_str().into();
+            records.put(&key, record).await.map_err(store_failure)?;
+        }
+    }
     info!(opportunity = opportunity_id, reference = %result.reference, status = %result.status, "background check result written");
     Ok(Outcome::Done)
 }
@@ -254,6 +275,12 @@ link = false
         );
         assert!(writes.add_tags.is_empty() && writes.remove_tags.is_empty());
         assert_eq!(writes.stage, None);
+    }
+
+    #[test]
+    fn final_statuses_close_the_check_and_interim_ones_do_not() {
+        assert!(closes_check("clear") && closes_check("Consider") && closes_check("canceled"));
+        assert!(!closes_check("pending") && !closes_check("suspended"));
     }
 
     #[test]

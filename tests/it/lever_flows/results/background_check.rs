@@ -208,3 +208,59 @@ async fn each_write_once_through_failures(max_retries: u32) {
     assert_eq!(world.stage(DANA_BACKEND), OFFER);
     world.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_check_that_came_back_clear_is_not_cancelled_by_a_later_archive() {
+    let world = World::start("background-check", "bgcheck", CHECKR).await;
+    let reference = checked(&world).await;
+    assert_eq!(
+        world.run(&clear(&reference, "evt_clear")).await,
+        Outcome::Done
+    );
+    world
+        .recruiter_put(DANA_BACKEND, "archived", json!({ "reason": WITHDREW }))
+        .await;
+    let data = json!({"opportunityId": DANA_BACKEND, "contactId": DANA,
+        "toArchived": {"reason": WITHDREW, "archivedAt": 3}});
+    let archived = document(
+        "evt_archive",
+        "bgcheck",
+        "candidateArchiveChange",
+        DANA_BACKEND,
+        data,
+    );
+
+    assert_eq!(world.run(&archived).await, Outcome::Done);
+
+    assert_eq!(world.provider.actions("cancel"), Vec::<Value>::new());
+    let record = world.record(&format!("check/default/{DANA_BACKEND}")).await;
+    assert_eq!(
+        (&record["state"], &record["result"]),
+        (&json!("closed"), &json!("clear"))
+    );
+    world.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stage_name_lever_does_not_know_gives_up_after_the_note() {
+    let settings =
+        "[on_result.clear]\nadd_tags = [\"Report Clear\"]\nstage = \"Hired Elsewhere\"\n";
+    let world = World::start("background-check", "bgcheck", settings).await;
+    let reference = checked(&world).await;
+
+    match world.run(&clear(&reference, "evt_clear")).await {
+        Outcome::GiveUp { reason } => {
+            assert!(
+                reason.contains("no stage named `Hired Elsewhere`"),
+                "{reason}"
+            )
+        }
+        other => panic!("an unknown stage name is a dead letter, not {other:?}"),
+    }
+    assert_eq!(
+        world.notes_with(DANA_BACKEND, "Background check: clear."),
+        1
+    );
+    assert_eq!(world.stage(DANA_BACKEND), BACKGROUND_CHECK);
+    world.stop().await;
+}
