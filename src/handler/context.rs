@@ -3,7 +3,7 @@
 //! archive-reason lookups), and its own records in the store.
 
 use super::records::Records;
-use crate::lever::{ArchiveReason, LeverClient, LeverError};
+use crate::lever::{ArchiveReason, LeverClient, LeverError, Stage};
 use crate::lever_accounts::account_section;
 use crate::lever_accounts::{AccountApi, LeverAccounts};
 use crate::store::{SledStore, Store, StoreError};
@@ -172,6 +172,12 @@ impl<'a> LeverApi<'a> {
     /// The name of stage `id`, from the account's cache (read again after `cache_ttl`).
     pub async fn stage_name(&self, id: &str) -> Result<Option<String>, LeverError> {
         Ok(self.0.directory.stage(id).await?.and_then(|s| s.text))
+    }
+
+    /// The stage named `name` (ignoring case and surrounding spaces), from the account's
+    /// cache: how a handler turns a configured stage name into the id Lever wants.
+    pub async fn stage_by_name(&self, name: &str) -> Result<Option<Stage>, LeverError> {
+        self.0.directory.stage_by_name(name).await
     }
 
     /// The archive reason `id` (its name in `text`, and whether it means a hire), cached.

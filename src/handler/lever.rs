@@ -3,7 +3,8 @@
 //!
 //! - [`background_check`], [`assessment`] and [`hris`] are the three built-in kinds;
 //! - [`provider`] reaches the outside service (over HTTP or through a program);
-//! - [`write_back`] writes notes and tags to Lever once per key;
+//! - [`write_back`] writes notes, tags, links and stages to Lever once per key;
+//! - [`results`] is what the three share when a provider's result comes back;
 //! - [`common`] is what they share: dependencies, the request's `candidate` and `posting`
 //!   blocks, and how Data API and store failures become outcomes.
 
@@ -12,6 +13,7 @@ pub mod background_check;
 pub mod common;
 pub mod hris;
 pub mod provider;
+pub mod results;
 pub mod write_back;
 
 pub use assessment::{AssessmentConfig, AssessmentHandler};

@@ -1,6 +1,9 @@
 //! The built-in `assessment` handler: invites a person to an assessment when their
 //! opportunity enters the configured stage, once per person and assessment within a reuse
-//! window (someone who applies to two jobs is not tested twice).
+//! window (someone who applies to two jobs is not tested twice), and writes the score back
+//! when it comes ([`results`]).
+
+pub mod results;
 
 use super::common::{
     candidate_block, date_of, posting_block, read_opportunity, read_posting, settle,
@@ -44,6 +47,37 @@ pub struct AssessmentConfig {
     /// Tag added to the opportunity once invited.
     #[serde(default = "default_tag")]
     pub tag: String,
+    /// A score at or above this passes (in the provider's units).
+    #[serde(default)]
+    pub pass_at: Option<f64>,
+    /// A score at or above this (and below `pass_at`) needs review; below it fails.
+    #[serde(default)]
+    pub review_at: Option<f64>,
+    /// Tag for a pass.
+    #[serde(default = "default_pass_tag")]
+    pub pass_tag: String,
+    /// Tag for a score that needs review.
+    #[serde(default = "default_review_tag")]
+    pub review_tag: String,
+    /// Tag for a fail.
+    #[serde(default = "default_fail_tag")]
+    pub fail_tag: String,
+    /// The NAME of the stage to move to on a pass, when the opportunity still waits in
+    /// the stage that sent the invite.
+    #[serde(default)]
+    pub pass_stage: Option<String>,
+}
+
+fn default_pass_tag() -> String {
+    "Assessment passed".to_owned()
+}
+
+fn default_review_tag() -> String {
+    "Assessment needs review".to_owned()
+}
+
+fn default_fail_tag() -> String {
+    "Assessment failed".to_owned()
 }
 
 fn default_reuse_window() -> Duration {
@@ -61,8 +95,30 @@ impl AssessmentConfig {
         if self.assessment.trim().is_empty() {
             problems.push(("assessment".to_owned(), "must not be empty".to_owned()));
         }
-        if self.tag.trim().is_empty() {
-            problems.push(("tag".to_owned(), "must not be empty".to_owned()));
+        for (key, tag) in [
+            ("tag", &self.tag),
+            ("pass_tag", &self.pass_tag),
+            ("review_tag", &self.review_tag),
+            ("fail_tag", &self.fail_tag),
+        ] {
+            if tag.trim().is_empty() {
+                problems.push((key.to_owned(), "must not be empty".to_owned()));
+            }
+        }
+        if let (Some(review), Some(pass)) = (self.review_at, self.pass_at) {
+            if review > pass {
+                problems.push((
+                    "review_at".to_owned(),
+                    format!("must not be above pass_at ({pass})"),
+                ));
+            }
+        }
+        if self
+            .pass_stage
+            .as_ref()
+            .is_some_and(|s| s.trim().is_empty())
+        {
+            problems.push(("pass_stage".to_owned(), "must name a stage".to_owned()));
         }
         problems
     }
@@ -144,7 +200,8 @@ impl AssessmentHandler {
 
         // Claim the person's invite for this assessment, or find the earlier one.
         let key = invite_record(&doc.account, &contact, &self.config.assessment);
-        let mine = json!({"state": "inviting", "by": doc.idempotency_key, "opportunityId": opportunity_id, "at": now_millis()});
+        let stage = change.to_stage.as_str();
+        let mine = json!({"state": "inviting", "by": doc.idempotency_key, "opportunityId": opportunity_id, "stage": stage, "at": now_millis()});
         if let Some(earlier) = records
             .insert(&key, mine.clone())
             .await
@@ -155,7 +212,7 @@ impl AssessmentHandler {
             let window = self.config.reuse_window.as_millis() as Millis;
             let current = now_millis().saturating_sub(at) < window;
             if !ours && current {
-                return self.reuse(ctx, doc, opportunity_id, &earlier).await;
+                return self.reuse(ctx, doc, opportunity_id, &key, &earlier).await;
             }
             if !ours {
                 // The earlier invite is older than the reuse window: invite again.
@@ -184,7 +241,7 @@ impl AssessmentHandler {
         records
             .put(
                 &key,
-                json!({"state": "invited", "by": doc.idempotency_key, "opportunityId": opportunity_id, "inviteId": invite, "at": now_millis()}),
+                json!({"state": "invited", "by": doc.idempotency_key, "opportunityId": opportunity_id, "inviteId": invite, "stage": stage, "at": now_millis()}),
             )
             .await
             .map_err(store_failure)?;
@@ -220,6 +277,7 @@ impl AssessmentHandler {
         ctx: &HandlerContext,
         doc: &EventDocument,
         opportunity_id: &str,
+        key: &str,
         earlier: &Value,
     ) -> Result<Outcome, Outcome> {
         let earlier_opportunity = earlier["opportunityId"].as_str().unwrap_or_default();
@@ -253,6 +311,14 @@ impl AssessmentHandler {
                 &note,
             )
             .await?;
+        // This opportunity now waits on the earlier invite's result (see `results`).
+        ctx.records()
+            .put(
+                &results::waiting_record(key, opportunity_id),
+                json!({"inviteId": earlier["inviteId"], "by": doc.idempotency_key, "at": now_millis()}),
+            )
+            .await
+            .map_err(store_failure)?;
         info!(event_id = %doc.id, opportunity = opportunity_id, earlier = earlier_opportunity, "the person was already invited within the reuse window");
         Ok(Outcome::Done)
     }
@@ -261,6 +327,13 @@ impl AssessmentHandler {
 #[async_trait]
 impl Handler for AssessmentHandler {
     async fn handle(&self, doc: &EventDocument, ctx: &HandlerContext) -> Result<Outcome, BoxError> {
+        match doc.provider_result() {
+            Some(Ok(result)) => {
+                return Ok(results::handle(&self.config, ctx, &doc.account, &result).await)
+            }
+            Some(Err(e)) => return Ok(Outcome::give_up(format!("the result does not parse: {e}"))),
+            None => {}
+        }
         match doc.lever_event() {
             Ok(LeverEvent::CandidateStageChange(change)) => {
                 Ok(settle(self.invite(ctx, doc, &change).await))

@@ -1,5 +1,8 @@
 //! The built-in `background-check` handler: one check per opportunity when it enters the
-//! configured stage, cancelled when the opportunity is archived as not hired or deleted.
+//! configured stage, cancelled when the opportunity is archived as not hired or deleted,
+//! and its result written back ([`results`]).
+
+pub mod results;
 
 use super::common::{
     candidate_block, lever_failure, posting_block, read_opportunity, read_posting, settle,
@@ -15,6 +18,7 @@ use crate::lever::LeverError;
 use crate::store::now_millis;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 use tracing::info;
@@ -34,6 +38,9 @@ pub struct BackgroundCheckConfig {
     /// Cancel an open check when the opportunity is archived as not hired, or deleted.
     #[serde(default = "default_true")]
     pub cancel_on_archive: bool,
+    /// What a result with each status writes (`[handlers.NAME.on_result.STATUS]`).
+    #[serde(default)]
+    pub on_result: BTreeMap<String, results::OnResult>,
 }
 
 fn default_tag() -> String {
@@ -51,6 +58,7 @@ impl BackgroundCheckConfig {
         if self.tag.trim().is_empty() {
             problems.push(("tag".to_owned(), "must not be empty".to_owned()));
         }
+        problems.extend(results::problems(&self.on_result));
         problems
     }
 }
@@ -133,7 +141,7 @@ impl BackgroundCheckHandler {
         records
             .put(
                 &key,
-                json!({"state": "requesting", "idempotencyKey": doc.idempotency_key, "at": now_millis()}),
+                json!({"state": "requesting", "idempotencyKey": doc.idempotency_key, "stage": change.to_stage.as_str(), "at": now_millis()}),
             )
             .await
             .map_err(store_failure)?;
@@ -165,7 +173,7 @@ impl BackgroundCheckHandler {
         records
             .put(
                 &key,
-                json!({"state": "open", "checkId": check_id, "idempotencyKey": doc.idempotency_key, "at": now_millis()}),
+                json!({"state": "open", "checkId": check_id, "idempotencyKey": doc.idempotency_key, "stage": change.to_stage.as_str(), "at": now_millis()}),
             )
             .await
             .map_err(store_failure)?;
@@ -263,6 +271,13 @@ impl BackgroundCheckHandler {
 #[async_trait]
 impl Handler for BackgroundCheckHandler {
     async fn handle(&self, doc: &EventDocument, ctx: &HandlerContext) -> Result<Outcome, BoxError> {
+        match doc.provider_result() {
+            Some(Ok(result)) => {
+                return Ok(results::handle(&self.config, ctx, &doc.account, &result).await)
+            }
+            Some(Err(e)) => return Ok(Outcome::give_up(format!("the result does not parse: {e}"))),
+            None => {}
+        }
         let event = match doc.lever_event() {
             Ok(event) => event,
             Err(e) => return Ok(Outcome::give_up(e.to_string())),

@@ -1,6 +1,8 @@
 //! The built-in `hris` handler: on a hire, creates (or updates) the person's employee
 //! record in an HRIS, one per contact, from the signed offer, posting, hiring manager and
-//! requisition.
+//! requisition; and writes the HRIS's answer back when it comes ([`results`]).
+
+pub mod results;
 
 use super::common::{
     date_of, lever_failure, posting_block, posting_id, read_opportunity, settle, store_failure,
@@ -44,12 +46,23 @@ pub struct HrisConfig {
     /// When the person already has an employee record: `skip` or `update`.
     #[serde(default)]
     pub on_existing: OnExisting,
+    /// Tag added when the HRIS reports the record `created`.
+    #[serde(default = "default_created_tag")]
+    pub created_tag: String,
+}
+
+fn default_created_tag() -> String {
+    "HRIS record created".to_owned()
 }
 
 impl HrisConfig {
     /// Problems with these settings, as `(key, message)` pairs.
     fn problems(&self, base_dir: &Path) -> Vec<(String, String)> {
-        self.provider.check(base_dir)
+        let mut problems = self.provider.check(base_dir);
+        if self.created_tag.trim().is_empty() {
+            problems.push(("created_tag".to_owned(), "must not be empty".to_owned()));
+        }
+        problems
     }
 }
 
@@ -328,6 +341,11 @@ fn optional<T>(result: Result<T, LeverError>, doing: &str) -> Result<Option<T>, 
 #[async_trait]
 impl Handler for HrisHandler {
     async fn handle(&self, doc: &EventDocument, ctx: &HandlerContext) -> Result<Outcome, BoxError> {
+        match doc.provider_result() {
+            Some(Ok(result)) => return Ok(results::handle(&self.config, ctx, &result).await),
+            Some(Err(e)) => return Ok(Outcome::give_up(format!("the result does not parse: {e}"))),
+            None => {}
+        }
         let opportunity = match doc.lever_event() {
             Ok(LeverEvent::CandidateHired(hired)) => hired.opportunity_id,
             Ok(LeverEvent::CandidateArchiveChange(change)) if !change.is_unarchive() => {

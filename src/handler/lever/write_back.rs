@@ -1,5 +1,5 @@
 //! Writes to Lever that must happen once per idempotency key, however often a job is
-//! retried or replayed: notes and tags.
+//! retried or replayed: notes, tags, links and stage moves.
 //!
 //! Lever has no idempotency keys, so each write is recorded in the handler's records
 //! (`write/<key>`, through [`Records::once`]): `started` before the call, `done` after
@@ -12,7 +12,7 @@ use crate::handler::{OnceError, Outcome, Records, Start};
 use crate::lever::LeverClient;
 use serde_json::Value;
 
-/// Writes notes and tags on one account, once per key, recorded in a handler's records.
+/// Writes notes, tags, links and stages on one account, once per key, recorded in a handler's records.
 pub struct WriteBack<'a> {
     records: Records,
     client: &'a LeverClient,
@@ -79,6 +79,63 @@ impl<'a> WriteBack<'a> {
                     .add_tags(opportunity, tags, self.perform_as)
                     .await
                     .map_err(|e| lever_failure("adding tags", e))
+            })
+            .await
+            .map_err(once_failure)
+    }
+
+    /// Removes `tags` from `opportunity` unless the write `key` was already made.
+    pub async fn remove_tags_once(
+        &self,
+        key: &str,
+        opportunity: &str,
+        tags: &[String],
+    ) -> Result<(), Outcome> {
+        self.records
+            .once(&write_record(key), move |_| async move {
+                self.client
+                    .remove_tags(opportunity, tags, self.perform_as)
+                    .await
+                    .map_err(|e| lever_failure("removing tags", e))
+            })
+            .await
+            .map_err(once_failure)
+    }
+
+    /// Adds `links` to `opportunity` unless the write `key` was already made (adding a
+    /// link twice leaves one link).
+    pub async fn links_once(
+        &self,
+        key: &str,
+        opportunity: &str,
+        links: &[String],
+    ) -> Result<(), Outcome> {
+        self.records
+            .once(&write_record(key), move |_| async move {
+                self.client
+                    .add_links(opportunity, links, self.perform_as)
+                    .await
+                    .map_err(|e| lever_failure("adding links", e))
+            })
+            .await
+            .map_err(once_failure)
+    }
+
+    /// Moves `opportunity` to the stage with id `stage` unless the write `key` was
+    /// already made (moving it there twice leaves it there).
+    pub async fn stage_once(
+        &self,
+        key: &str,
+        opportunity: &str,
+        stage: &str,
+    ) -> Result<(), Outcome> {
+        self.records
+            .once(&write_record(key), move |_| async move {
+                self.client
+                    .set_stage(opportunity, stage, self.perform_as)
+                    .await
+                    .map(drop)
+                    .map_err(|e| lever_failure("moving the stage", e))
             })
             .await
             .map_err(once_failure)

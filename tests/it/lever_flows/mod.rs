@@ -11,6 +11,7 @@ mod plugin_kind;
 use crate::contract::pg;
 mod registration;
 mod replay;
+mod results;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use lever_hooks::app::AppError;

@@ -14,8 +14,14 @@ use lever_hooks::lever_accounts::{AccountApi, LeverAccounts};
 use lever_hooks::EventDocument;
 
 fn client(lever: &FakeLever) -> LeverClient {
+    client_with_retries(lever, 5)
+}
+
+/// A client of the fake that retries a failed request `max_retries` times.
+fn client_with_retries(lever: &FakeLever, max_retries: u32) -> LeverClient {
     let config = ClientConfig {
         api_base: lever.url(),
+        max_retries,
         ..ClientConfig::new(Credentials::ApiKey("replay-key".to_owned().into()))
     };
     LeverClient::new(
@@ -27,7 +33,16 @@ fn client(lever: &FakeLever) -> LeverClient {
 }
 
 fn platform(lever: &FakeLever, store: Arc<dyn Store>) -> Platform {
-    let client = client(lever);
+    platform_with_retries(lever, store, 5)
+}
+
+/// A platform over the fake whose client retries a failed request `max_retries` times.
+pub(super) fn platform_with_retries(
+    lever: &FakeLever,
+    store: Arc<dyn Store>,
+    max_retries: u32,
+) -> Platform {
+    let client = client_with_retries(lever, max_retries);
     let api = AccountApi {
         directory: Directory::new(client.clone(), Duration::from_secs(600)),
         client,
