@@ -7,8 +7,9 @@
 # It appends each request to ./data/provider-requests.log (relative to the directory
 # lever-hooks was started in) and answers {"id": …}. The id is derived from the
 # idempotency key, so a retried request gets the same answer, as a real provider's would.
-# The last id it answered is in ./data/last-reference, for `lever-hooks send-result
-# --reference "$(cat data/last-reference)"`, which plays the provider's result coming back.
+# The last id it answered each handler is in ./data/reference-HANDLER, for
+# `lever-hooks send-result --handler HANDLER --reference "$(cat data/reference-HANDLER)"`,
+# which plays the provider's result coming back.
 set -eu
 
 request=$(cat)
@@ -18,5 +19,6 @@ printf '%s\n' "$request" >> ./data/provider-requests.log
 action=${LEVER_HOOKS_ACTION:-request}
 id=$(printf '%s' "$LEVER_HOOKS_IDEMPOTENCY_KEY" | sha256sum | cut -c1-12)
 echo "toy provider: $action -> $action-$id" >&2
-printf '%s-%s\n' "$action" "$id" > ./data/last-reference
+handler=${LEVER_HOOKS_IDEMPOTENCY_KEY#*:}
+printf '%s-%s\n' "$action" "$id" > "./data/reference-$handler"
 printf '{"id":"%s-%s"}\n' "$action" "$id"

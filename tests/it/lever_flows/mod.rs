@@ -52,6 +52,9 @@ pub const ELENA: &str = "0e46c215-b5fa-4b0c-9b18-bd763f20134c";
 /// The user writes are performed as.
 pub const INTEGRATION_USER: &str = "d330a549-4d14-4f1a-8cc3-46363c234038";
 
+/// The secret the recording provider signs its results with (`callback_secret`).
+pub const CALLBACK_SECRET: &str = "flows-callback-secret";
+
 /// The signing token the fake signs with and lever-hooks verifies.
 pub const SIGNING_TOKEN: &str = "flows-signing-token";
 
@@ -174,6 +177,11 @@ pub fn handlers(provider: &str) -> String {
 kind = "background-check"
 provider = {{ kind = "http", url = "{provider}" }}
 package = "standard"
+callback_secret = "{CALLBACK_SECRET}"
+
+[handlers.bgcheck.on_result.clear]
+add_tags = ["Report Clear"]
+stage = "Offer"
 
 [[routes]]
 events = ["candidateStageChange"]

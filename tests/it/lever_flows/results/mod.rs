@@ -4,6 +4,7 @@
 
 mod assessment_hris;
 mod background_check;
+mod through_the_endpoint;
 
 use super::replay::platform_with_retries;
 use super::*;
