@@ -24,6 +24,8 @@
 //! - [`metrics`] names what is measured; [`alerts`] reports dead letters and bursts of
 //!   refused deliveries through a handler; [`retention`] deletes old finished events;
 //!   [`log_safe`] escapes sender-chosen text in log fields;
+//! - [`reconcile`] keeps each opportunity's last known state and finds, through the Data
+//!   API, the changes no webhook delivered;
 //! - [`purge`] cuts an event down to a tombstone when its opportunity is deleted;
 //!   [`registered_tokens`] keeps the signing tokens `webhooks register` got from Lever;
 //!   [`record_key`] names every record kept beside the events, one namespace per owner,
@@ -90,6 +92,7 @@ pub mod metrics;
 mod module_graph_tests;
 pub mod provider_intake;
 pub mod purge;
+pub mod reconcile;
 pub mod record_key;
 pub mod records_upgrade;
 pub mod registered_tokens;

@@ -36,6 +36,11 @@ impl RecordKey {
         Self(join(["signing-token", account, event, webhook]))
     }
 
+    /// The last known state of `opportunity` in `account` (reconciliation).
+    pub fn opportunity_state(account: &str, opportunity: &str) -> Self {
+        Self(join(["state", account, opportunity]))
+    }
+
     /// The record `/readyz` writes to prove the store takes writes.
     pub fn readiness_probe() -> Self {
         Self("health/ready".to_owned())
