@@ -3,7 +3,7 @@
 
 use crate::document::EventDocument;
 use crate::error::error_chain;
-use crate::event::EventId;
+use crate::event::{EventId, EventSource};
 use crate::handler::{Handler, HandlerContext, Outcome};
 use crate::store::{Job, StoredEvent};
 use futures_util::FutureExt;
@@ -19,6 +19,7 @@ pub fn job_document(event: &StoredEvent, job: &Job, attempt: u32) -> EventDocume
         id: event.id.clone(),
         account: event.account.clone(),
         event: event.event.clone(),
+        source: event.source(),
         triggered_at: event.triggered_at,
         received_at: event.received_at,
         opportunity_id: event.opportunity_id.clone(),
@@ -44,6 +45,7 @@ pub fn own_event_document(
         id: EventId::generate(),
         account: account.to_owned(),
         event: event.to_owned(),
+        source: EventSource::Internal,
         triggered_at: now,
         received_at: now,
         opportunity_id: None,
@@ -116,6 +118,7 @@ mod tests {
         let d = doc();
         assert_eq!((d.triggered_at, d.received_at, d.attempt), (5, 5, 1));
         assert!(d.opportunity_id.is_none() && d.contact_id.is_none());
+        assert_eq!(d.source, EventSource::Internal);
         assert_eq!((d.handler.as_str(), d.idempotency_key.as_str()), ("h", "k"));
     }
 }

@@ -2,7 +2,7 @@
 //! http handler's body, and (typed) in a Rust plugin.
 
 use crate::event::{
-    ContactId, DecodeError, EventId, LeverEvent, OpportunityId, ProviderResult,
+    ContactId, DecodeError, EventId, EventSource, LeverEvent, OpportunityId, ProviderResult,
     PROVIDER_RESULT_EVENT,
 };
 use serde::{Deserialize, Serialize};
@@ -18,6 +18,12 @@ pub struct EventDocument {
     pub account: String,
     /// The Lever event name.
     pub event: String,
+    /// Where the event came from: `webhook` (Lever delivered it), `reconcile` (polling
+    /// Lever's Data API found the change no webhook delivered), `provider` (a provider's
+    /// result) or `internal` (an alert). Documents written before it existed read as
+    /// `webhook`.
+    #[serde(default)]
+    pub source: EventSource,
     /// When Lever says the event fired, in ms since the epoch.
     pub triggered_at: u64,
     /// When lever-hooks stored it, in ms since the epoch.

@@ -11,6 +11,7 @@
 mod ids;
 mod payload;
 mod provider_result;
+mod source;
 
 pub use ids::{
     ApplicationId, ArchiveReasonId, ContactId, EventId, InterviewId, OpportunityId, StageId,
@@ -20,6 +21,7 @@ pub use payload::{
     InterviewChange, StageChange,
 };
 pub use provider_result::{ProviderResult, PROVIDER_RESULT_EVENT};
+pub use source::{EventSource, RECONCILE_KEY_PREFIX};
 
 use serde_json::value::RawValue;
 

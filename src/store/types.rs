@@ -1,6 +1,6 @@
 //! The records a [`Store`](super::Store) keeps, shared by every backend.
 
-use crate::event::{ContactId, EventId, OpportunityId};
+use crate::event::{ContactId, EventId, EventSource, OpportunityId};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
@@ -87,6 +87,13 @@ pub struct StoredEvent {
     /// When `data` was cut down to a tombstone because the opportunity was deleted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purged_at: Option<Millis>,
+}
+
+impl StoredEvent {
+    /// Where the event came from (a webhook, reconciliation, a provider).
+    pub fn source(&self) -> EventSource {
+        EventSource::of(&self.event, &self.dedupe_key)
+    }
 }
 
 /// A job's id: `evt_…:handler`, which is also its idempotency key.

@@ -5,7 +5,7 @@ mod command;
 mod http;
 
 use lever_hooks::document::idempotency_key;
-use lever_hooks::event::{ContactId, EventId, OpportunityId};
+use lever_hooks::event::{ContactId, EventId, EventSource, OpportunityId};
 use lever_hooks::handler::{
     Handler, HandlerContext, HandlerRegistry, HandlerSettings, KindContext, Outcome, Platform,
 };
@@ -28,6 +28,7 @@ pub fn document_with_data(handler: &str, data: &str) -> EventDocument {
     EventDocument {
         account: "default".to_owned(),
         event: "candidateStageChange".to_owned(),
+        source: EventSource::Webhook,
         triggered_at: 1_431_454_330_072,
         received_at: 1_431_454_330_101,
         opportunity_id: Some(OpportunityId::new("3410c8b9-opp")),
