@@ -47,6 +47,10 @@ pub const HANDLER_SECONDS: &str = "lever_hooks_handler_seconds";
 pub const DEAD_LETTERS: &str = "lever_hooks_dead_letters_total";
 /// Jobs created by routing, by `handler`.
 pub const JOBS_CREATED: &str = "lever_hooks_jobs_created_total";
+/// Webhooks that arrived after reconciliation had already run the same change (the same
+/// opportunity, the same resulting stage or archive reason), by `account`: stored, and
+/// given no jobs.
+pub const RECONCILE_LATE_WEBHOOKS: &str = "lever_hooks_reconcile_late_webhooks_total";
 /// Jobs waiting to run now (gauge): due, first in their order, not taken by a worker.
 /// The workers count them after a claim round, at most once a second, so it can lag a
 /// few seconds behind.

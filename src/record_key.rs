@@ -26,6 +26,12 @@ impl RecordKey {
         Self(join(["hire", account, opportunity, handler]))
     }
 
+    /// The reconciled event that covered the late webhook `event` in `account` (it got
+    /// no jobs: reconciliation had run the same change).
+    pub fn covered(account: &str, event: &str) -> Self {
+        Self(join(["covered", account, event]))
+    }
+
     /// The rotated OAuth refresh token of `account`.
     pub fn oauth_session(account: &str) -> Self {
         Self(join(["oauth", account]))

@@ -6,7 +6,9 @@ use super::lookup::{Lookup, LookupError, NoLookup};
 use super::{order_key, result_handlers, Facts, Needs, Router};
 use crate::event::{LeverEvent, OpportunityId};
 use crate::log_safe::LogSafe;
-use crate::metrics::JOBS_CREATED;
+use crate::metrics::{JOBS_CREATED, RECONCILE_LATE_WEBHOOKS};
+use crate::reconcile::late::{self, StateUpdate};
+use crate::reconcile::state;
 use crate::record_key::RecordKey;
 use crate::store::{
     now_millis, Change, EventFilter, NewJob, Routing, Store, StoreError, StoredEvent,
@@ -31,6 +33,14 @@ const LOOKUP_RETRY_PAUSE: Duration = Duration::from_secs(5);
 /// How long a router keeps the events it took (a store shared by several instances hands
 /// them to another router after this, e.g. when this instance died).
 const ROUTE_LEASE: Duration = Duration::from_secs(10);
+
+/// What reconciliation says about routing one event.
+enum Reconciled {
+    /// A late webhook: reconciliation ran this change already; no jobs.
+    Covered,
+    /// Route it, then update its opportunity's state (when it has one).
+    Route(Option<(String, StateUpdate)>),
+}
 
 /// What one routing round did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -185,6 +195,16 @@ impl RouterTask {
             self.purge_deleted(event, &deleted.opportunity_id, run_at)
                 .await?;
         }
+        let update = match self.reconciled(event, typed.as_ref()).await? {
+            Reconciled::Covered => {
+                return Ok(Some(Routing {
+                    event: event.id.clone(),
+                    seq: event.seq,
+                    jobs: Vec::new(),
+                }))
+            }
+            Reconciled::Route(update) => update,
+        };
         let needs = self.router.needs(&event.event, typed.as_ref());
         let facts = match self.facts(event, typed.as_ref(), needs).await {
             Ok(facts) => facts,
@@ -207,11 +227,77 @@ impl RouterTask {
                 run_at,
             });
         }
+        if let Some((opportunity, update)) = update {
+            self.update_state(event, &opportunity, update).await?;
+        }
         Ok(Some(Routing {
             event: event.id.clone(),
             seq: event.seq,
             jobs,
         }))
+    }
+
+    /// Whether `event` is a late webhook reconciliation already ran (remembered and
+    /// counted once), else what routing it does to its opportunity's state.
+    async fn reconciled(
+        &self,
+        event: &StoredEvent,
+        typed: Option<&LeverEvent>,
+    ) -> Result<Reconciled, StoreError> {
+        let Some(typed) = typed.filter(|t| {
+            matches!(
+                t,
+                LeverEvent::CandidateStageChange(_)
+                    | LeverEvent::CandidateArchiveChange(_)
+                    | LeverEvent::CandidateDeleted(_)
+            )
+        }) else {
+            // Only these move or end an opportunity's state.
+            return Ok(Reconciled::Route(None));
+        };
+        let Some(opportunity) = typed.opportunity_id().map(|o| o.as_str().to_owned()) else {
+            return Ok(Reconciled::Route(None));
+        };
+        let account = &event.account;
+        // Routed before, covered: the same answer (the state no longer tells it).
+        if late::covered_by(&*self.store, account, &event.id)
+            .await?
+            .is_some()
+        {
+            return Ok(Reconciled::Covered);
+        }
+        let prior = state::load(&*self.store, account, &opportunity).await?;
+        let decision = late::decide(
+            prior.as_ref(),
+            typed,
+            &event.id,
+            event.source(),
+            event.triggered_at,
+        );
+        if let Some(by) = decision.covered_by {
+            if late::remember_cover(&*self.store, account, &event.id, &by).await? {
+                metrics::counter!(RECONCILE_LATE_WEBHOOKS, "account" => account.clone())
+                    .increment(1);
+            }
+            info!(event_id = %event.id, covered_by = %by, "late webhook: reconciliation already ran this change; no jobs");
+            return Ok(Reconciled::Covered);
+        }
+        Ok(Reconciled::Route(Some((opportunity, decision.update))))
+    }
+
+    /// Applies what routing `event` does to `opportunity`'s last known state.
+    async fn update_state(
+        &self,
+        event: &StoredEvent,
+        opportunity: &str,
+        update: StateUpdate,
+    ) -> Result<(), StoreError> {
+        let store = &*self.store;
+        match update {
+            StateUpdate::Keep => Ok(()),
+            StateUpdate::Save(next) => state::save(store, &event.account, opportunity, &next).await,
+            StateUpdate::Forget => state::forget(store, &event.account, opportunity).await,
+        }
     }
 
     /// Turns the stored events of a candidacy deleted in Lever into tombstones.
