@@ -15,6 +15,7 @@ mod filter;
 mod health;
 mod host;
 mod login_limit;
+mod reconciled;
 mod sessions;
 
 pub use dashboard::COOKIE;

@@ -1,9 +1,11 @@
 //! The REST API under `/api/v1`: events (cursor pages), one event with its jobs and
-//! attempts, replay, dead letters and their retry, purge, and the OpenAPI document.
+//! attempts, replay, dead letters and their retry, purge, opportunities' last known
+//! state, and the OpenAPI document.
 
 use super::auth::Authorized;
 use super::body::{bulk_filter, json_object, replay_handler, BodyError};
 use super::filter::{parse_filter, FilterError};
+use super::reconciled;
 use super::AdminState;
 use crate::event::EventId;
 use crate::store::{now_millis, EventStatus, StoreError};
@@ -93,6 +95,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/events/purge", web::post().to(purge))
             .route("/events/{id}", web::get().to(show_event))
             .route("/events/{id}/replay", web::post().to(replay))
+            .route(
+                "/opportunities/{id}",
+                web::get().to(reconciled::opportunity),
+            )
             .route("/dead-letters", web::get().to(dead_letters))
             .route("/dead-letters/retry", web::post().to(retry_dead))
             .default_service(web::to(|| async {
@@ -137,7 +143,7 @@ async fn list_events(
         .store
         .list_events(&filter, before.as_deref(), limit)
         .await?;
-    Ok(HttpResponse::Ok().json(page))
+    Ok(HttpResponse::Ok().json(reconciled::shown_page(&*state.store, page).await?))
 }
 
 async fn show_event(
@@ -151,7 +157,7 @@ async fn show_event(
         .event_view(&id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no event {id}")))?;
-    Ok(HttpResponse::Ok().json(view))
+    Ok(HttpResponse::Ok().json(reconciled::shown(&*state.store, view).await?))
 }
 
 async fn replay(

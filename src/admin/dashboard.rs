@@ -15,6 +15,7 @@ pub use sign_in::COOKIE;
 use super::filter::parse_filter;
 use super::AdminState;
 use crate::event::EventId;
+use crate::reconcile::late;
 use crate::store::{now_millis, EventFilter, EventStatus, StoreError};
 use actix_web::dev::Payload;
 use actix_web::http::{header, StatusCode};
@@ -216,7 +217,11 @@ async fn event_page(
         .event_view(&id)
         .await?
         .ok_or_else(|| DashError::NotFound(format!("no event {id}")))?;
-    Ok(html(StatusCode::OK, html::event(&view, operator.sign_out)))
+    let covered_by = late::covered_by(&*state.store, &view.event.account, &id).await?;
+    Ok(html(
+        StatusCode::OK,
+        html::event(&view, covered_by.as_ref(), operator.sign_out),
+    ))
 }
 
 #[derive(Deserialize)]

@@ -2,6 +2,7 @@
 //! with the failures panel, the event page and the login form. Every value that comes from
 //! the store or the request goes through [`escape`] (and [`url_part`] inside URLs).
 
+use crate::event::{EventId, EventSource};
 use crate::store::{EventPage, EventStatus, EventView, Job, JobState, Millis, StoredEvent};
 use std::fmt::Write;
 use std::time::{Duration, UNIX_EPOCH};
@@ -77,6 +78,7 @@ pre{background:#fff;border:1px solid #dde1e7;padding:10px;overflow:auto;max-heig
 .status{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;background:#e4e7ec}\
 .status.done{background:#d7f2df;color:#155d2c}.status.dead{background:#fbdada;color:#8a1c1c}\
 .status.pending{background:#fdf0cc;color:#6b4d00}\
+.status.reconciled{background:#dde7fb;color:#1f3f86}\
 .panel{background:#fff5f5;border:1px solid #f1c4c4;padding:4px 12px 12px;margin-bottom:20px}\
 .panel table{border-color:#f1c4c4}.error{color:#8a1c1c}\
 .filters a{margin-right:10px}.filters a.on{font-weight:700;text-decoration:none;color:#1d2330}\
@@ -121,6 +123,15 @@ fn event_link(event: &StoredEvent) -> String {
         url_part(event.id.as_str()),
         escape(event.id.as_str())
     )
+}
+
+/// A "reconciled" badge after the name of an event reconciliation found, else nothing.
+fn reconciled(event: &StoredEvent) -> &'static str {
+    if event.source() == EventSource::Reconcile {
+        " <span class=\"status reconciled\" title=\"found by polling Lever's Data API; no webhook delivered it\">reconciled</span>"
+    } else {
+        ""
+    }
 }
 
 fn opportunity(event: &StoredEvent) -> String {
@@ -193,13 +204,14 @@ pub fn deliveries(view: &Deliveries<'_>) -> String {
         let _ = write!(
             body,
             "<tr data-event=\"{id}\" data-status=\"{status}\"><td>{time}</td><td>{badge}</td>\
-             <td>{name}</td><td>{account}</td><td>{opportunity}</td><td>{handlers}</td>\
+             <td>{name}{reconciled}</td><td>{account}</td><td>{opportunity}</td><td>{handlers}</td>\
              <td>{link}</td></tr>",
             id = escape(event.id.as_str()),
             status = status_name(item.status),
             time = time(event.received_at),
             badge = badge(status_name(item.status)),
             name = escape(&event.event),
+            reconciled = reconciled(event),
             account = escape(&event.account),
             opportunity = opportunity(event),
             link = event_link(event),
@@ -270,11 +282,20 @@ fn failures(body: &mut String, dead: &EventPage) {
     body.push_str("</tbody></table></section>");
 }
 
-/// The page of one event: its fields and data, each job's attempts, and Replay.
-pub fn event(view: &EventView, sign_out: bool) -> String {
+/// The page of one event: its fields (with where it came from and, for a late webhook,
+/// the reconciled event that covered it), its data, each job's attempts, and Replay.
+pub fn event(view: &EventView, covered_by: Option<&EventId>, sign_out: bool) -> String {
     let event = &view.event;
+    let covered = covered_by.map_or(String::new(), |by| {
+        format!(
+            "<dt>Covered by</dt><dd><a href=\"/events/{}\"><code>{}</code></a> \
+             <span class=\"muted\">reconciliation had already run this change, so it got no jobs</span></dd>",
+            url_part(by.as_str()),
+            escape(by.as_str())
+        )
+    });
     let mut body = format!(
-        "<h1>{name} <code>{id}</code> {badge}</h1>\
+        "<h1>{name} <code>{id}</code> {badge}{reconciled}</h1>\
          <form method=\"post\" action=\"/events/{url_id}/replay\">\
          <button type=\"submit\">Replay</button> \
          <span class=\"muted\">runs every handler of this event again</span></form>\
@@ -284,8 +305,11 @@ pub fn event(view: &EventView, sign_out: bool) -> String {
          <dt>Triggered</dt><dd>{triggered}</dd>\
          <dt>Opportunity</dt><dd>{opportunity}</dd>\
          <dt>Contact</dt><dd>{contact}</dd>\
-         <dt>Dedupe key</dt><dd><code>{dedupe}</code></dd></dl>",
+         <dt>Dedupe key</dt><dd><code>{dedupe}</code></dd>\
+         <dt>Source</dt><dd>{source}</dd>{covered}</dl>",
         name = escape(&event.event),
+        reconciled = reconciled(event),
+        source = event.source(),
         id = escape(event.id.as_str()),
         badge = badge(status_name(view.status)),
         url_id = url_part(event.id.as_str()),
@@ -364,121 +388,4 @@ pub fn problem(title: &str, message: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::event::EventId;
-    use crate::store::{Attempt, AttemptOutcome};
-    use serde_json::value::RawValue;
-
-    #[test]
-    fn escape_replaces_every_character_that_means_something_in_html() {
-        assert_eq!(
-            escape(r#"<script>alert("x" & 'y')</script>"#),
-            "&lt;script&gt;alert(&quot;x&quot; &amp; &#39;y&#39;)&lt;/script&gt;"
-        );
-        assert_eq!(escape("plain text, ünïcode"), "plain text, ünïcode");
-        assert_eq!(
-            escape("&amp;"),
-            "&amp;amp;",
-            "already escaped text is escaped again"
-        );
-    }
-
-    #[test]
-    fn url_part_keeps_an_id_inside_its_segment() {
-        assert_eq!(url_part("evt_01J-x.y~z"), "evt_01J-x.y~z");
-        assert_eq!(url_part("../a b?c=d#e\"<"), "..%2Fa%20b%3Fc%3Dd%23e%22%3C");
-    }
-
-    fn hostile_view() -> EventView {
-        let nasty = "<img src=x onerror=alert(1)>";
-        EventView {
-            event: StoredEvent {
-                id: EventId::new("evt_\"><b>"),
-                seq: 1,
-                account: nasty.to_owned(),
-                event: nasty.to_owned(),
-                triggered_at: 0,
-                received_at: 0,
-                envelope_id: None,
-                dedupe_key: nasty.to_owned(),
-                opportunity_id: None,
-                contact_id: None,
-                data: RawValue::from_string(format!("{{\"name\":\"{nasty}\"}}")).unwrap(),
-                purged_at: None,
-            },
-            status: EventStatus::Dead,
-            jobs: vec![Job {
-                id: "evt_x:<h>".to_owned(),
-                event_id: EventId::new("evt_x"),
-                event_seq: 1,
-                handler: "<h>".to_owned(),
-                order_key: None,
-                state: JobState::Dead,
-                next_at: 0,
-                lease_until: None,
-                budget_start: 0,
-                attempts: vec![Attempt {
-                    number: 1,
-                    started_at: 0,
-                    duration_ms: 3,
-                    outcome: AttemptOutcome::GiveUp,
-                    error: Some(nasty.to_owned()),
-                }],
-            }],
-        }
-    }
-
-    #[test]
-    fn no_stored_value_reaches_the_page_as_markup() {
-        let view = hostile_view();
-        let page = EventPage {
-            events: vec![view.clone()],
-            next: None,
-        };
-        let list = deliveries(&Deliveries {
-            page: &page,
-            dead: &page,
-            status: None,
-            problem: Some("<i>bad</i>"),
-            sign_out: true,
-        });
-        for html in [list, event(&view, false)] {
-            assert!(!html.contains("<img"), "{html}");
-            assert!(!html.contains("<h>"), "{html}");
-            assert!(!html.contains("<b>"), "{html}");
-            assert!(!html.contains("<i>bad"), "{html}");
-            assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
-        }
-    }
-
-    #[test]
-    fn a_dead_letter_gets_a_retry_form_for_its_handler() {
-        let view = hostile_view();
-        let page = EventPage {
-            events: vec![view],
-            next: None,
-        };
-        let html = deliveries(&Deliveries {
-            page: &page,
-            dead: &page,
-            status: Some(EventStatus::Dead),
-            problem: None,
-            sign_out: false,
-        });
-        assert!(html.contains("<section class=\"panel\" id=\"failures\"><h2>Failures (1)"));
-        assert!(
-            html.contains("action=\"/events/evt_%22%3E%3Cb%3E/retry\""),
-            "{html}"
-        );
-        assert!(
-            html.contains("name=\"handler\" value=\"&lt;h&gt;\""),
-            "{html}"
-        );
-    }
-
-    #[test]
-    fn times_are_shown_in_utc() {
-        assert_eq!(time(1_764_410_400_000), "2025-11-29 10:00:00Z");
-    }
-}
+mod tests;

@@ -343,3 +343,120 @@ async fn a_bad_filter_is_explained_on_the_page() {
     let body = read_body(page).await;
     assert!(String::from_utf8_lossy(&body).contains("cursor `garbage` is not an event id"));
 }
+
+/// Stores a webhook's stage change of `opportunity` in `state`'s store.
+async fn stored_webhook(state: &web::Data<AdminState>, opportunity: &str) -> EventId {
+    let id = EventId::generate();
+    let data = format!(r#"{{"opportunityId":"{opportunity}","toStageId":"s2"}}"#);
+    let new = crate::store::NewEvent {
+        id: id.clone(),
+        account: "default".to_owned(),
+        event: "candidateStageChange".to_owned(),
+        triggered_at: 1,
+        received_at: 2,
+        token: "t".to_owned(),
+        envelope_id: None,
+        dedupe_key: format!("id:{id}"),
+        content_hash: [0; 32],
+        opportunity_id: Some(crate::event::OpportunityId::new(opportunity)),
+        contact_id: None,
+        data: serde_json::value::RawValue::from_string(data).unwrap(),
+    };
+    state.store.ingest(new).await.unwrap();
+    id
+}
+
+#[actix_web::test]
+async fn a_covered_webhook_shows_its_source_and_the_covering_event_on_page_and_api() {
+    let state = state(Some(TOKEN));
+    let id = stored_webhook(&state, "o1").await;
+    let by = EventId::new("evt_reconciled");
+    late::remember_cover(&*state.store, "default", &id, &by)
+        .await
+        .unwrap();
+
+    let page = send(
+        &state,
+        signed_in(&state, TestRequest::get().uri(&format!("/events/{id}"))),
+    )
+    .await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = String::from_utf8(read_body(page).await.to_vec()).unwrap();
+    assert!(html.contains("<dt>Source</dt><dd>webhook</dd>"), "{html}");
+    assert!(
+        html.contains("<dt>Covered by</dt><dd><a href=\"/events/evt_reconciled\">"),
+        "{html}"
+    );
+
+    let bearer = |uri: String| {
+        TestRequest::get()
+            .uri(&uri)
+            .insert_header((header::AUTHORIZATION, format!("Bearer {TOKEN}")))
+    };
+    let api = send(&state, bearer(format!("/api/v1/events/{id}"))).await;
+    let view: serde_json::Value = actix_web::test::read_body_json(api).await;
+    assert_eq!(
+        (&view["source"], &view["coveredBy"]),
+        (
+            &serde_json::json!("webhook"),
+            &serde_json::json!("evt_reconciled")
+        )
+    );
+    assert_eq!(
+        view["event"]["id"],
+        id.as_str(),
+        "the view is kept as it was"
+    );
+    let list = send(&state, bearer("/api/v1/events".to_owned())).await;
+    let list: serde_json::Value = actix_web::test::read_body_json(list).await;
+    assert_eq!(list["events"][0]["coveredBy"], "evt_reconciled", "{list}");
+}
+
+#[actix_web::test]
+async fn an_opportunitys_state_is_served_to_the_bearer_and_unknown_ones_are_404() {
+    let state = state(Some(TOKEN));
+    let get = |uri: &str, token: Option<&str>| {
+        let request = TestRequest::get().uri(uri);
+        match token {
+            Some(t) => request.insert_header((header::AUTHORIZATION, format!("Bearer {t}"))),
+            None => request,
+        }
+    };
+    let missing = send(&state, get("/api/v1/opportunities/o1", Some(TOKEN))).await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    let known = crate::reconcile::OpportunityState {
+        stage_id: Some("s2".into()),
+        archived_reason: None,
+        archived_at: None,
+        contact_id: None,
+        updated_at: Some(5),
+        set_by: Some(EventId::new("evt_1")),
+        source: Some("webhook".into()),
+    };
+    crate::reconcile::state::save(&*state.store, "acme", "o1", &known)
+        .await
+        .unwrap();
+    let other_account = send(&state, get("/api/v1/opportunities/o1", Some(TOKEN))).await;
+    assert_eq!(
+        other_account.status(),
+        StatusCode::NOT_FOUND,
+        "default is not acme"
+    );
+    let uri = "/api/v1/opportunities/o1?account=acme";
+    let found = send(&state, get(uri, Some(TOKEN))).await;
+    assert_eq!(found.status(), StatusCode::OK);
+    let body: serde_json::Value = actix_web::test::read_body_json(found).await;
+    assert_eq!(
+        body,
+        serde_json::json!({"account": "acme", "opportunityId": "o1", "state": {
+            "stageId": "s2", "updatedAt": 5, "setBy": "evt_1", "source": "webhook"}})
+    );
+    let session = send(&state, signed_in(&state, get(uri, None))).await;
+    assert_eq!(session.status(), StatusCode::UNAUTHORIZED, "bearer only");
+    let stray = send(
+        &state,
+        get("/api/v1/opportunities/o1?acount=acme", Some(TOKEN)),
+    )
+    .await;
+    assert_eq!(stray.status(), StatusCode::BAD_REQUEST);
+}
