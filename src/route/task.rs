@@ -367,3 +367,6 @@ impl RouterTask {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
