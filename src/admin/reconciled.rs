@@ -43,8 +43,7 @@ pub struct ShownPage {
 /// `view` with its source and, for a webhook, the event that covered it.
 pub async fn shown(store: &dyn Store, view: EventView) -> Result<ShownEvent, StoreError> {
     let source = view.event.source();
-    // Only a webhook can be late (and only its stage and archive changes, but the
-    // record read says so as well as the name would).
+    // Only a webhook can be late: one record read each, none for other sources.
     let covered_by = if source == EventSource::Webhook {
         late::covered_by(store, &view.event.account, &view.event.id).await?
     } else {
