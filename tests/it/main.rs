@@ -26,6 +26,7 @@ mod multi_instance;
 mod postgres_outage;
 mod properties;
 mod provider_results;
+mod reconcile;
 mod restart;
 mod retention;
 mod routing_meanings;

@@ -1,0 +1,3 @@
+//! Reconciliation end to end against the fake Lever.
+
+mod poller;
