@@ -6,25 +6,24 @@
 
 use crate::contract::pg;
 use crate::lever_flows::{
-    self, example, free_port, Provider, ASSESSMENT, BACKGROUND_CHECK, DANA_BACKEND, ELENA_OFFER,
-    HIRED, SAM_NO_EMAIL, SIGNING_TOKEN,
+    self, example, ASSESSMENT, BACKGROUND_CHECK, DANA_BACKEND, ELENA_OFFER, HIRED, SAM_NO_EMAIL,
 };
 use lever_hooks::alerts::Alerts;
 use lever_hooks::fake_lever::{self, FakeLever, FakeLeverOptions};
-use lever_hooks::handler::HandlerRegistry;
 use lever_hooks::lever::{
     ClientConfig, Credentials, Directory, LeverClient, MemoryRefreshTokenStore,
 };
 use lever_hooks::lever_accounts::AccountApi;
 use lever_hooks::reconcile::poller::Tick;
 use lever_hooks::reconcile::{state, PassReport, Poller};
-use lever_hooks::store::{EventFilter, JobState, SledStore, Store, StoredEvent};
-use lever_hooks::{App, Config};
+use lever_hooks::store::{EventFilter, SledStore, Store, StoredEvent};
 use serde_json::json;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
+
+mod app;
+mod cli;
 
 /// A fake Lever on the example fixture that sends no webhooks (they are "stopped").
 async fn quiet_lever() -> FakeLever {
@@ -328,175 +327,5 @@ async fn a_pass_that_fails_moves_no_cursor_and_the_next_tick_catches_up() {
     );
     pass(&poller).await;
     assert_eq!(stored(&*store).await.len(), 4);
-    lever.stop().await;
-}
-
-/// The app with the fake delivering webhooks, polling every second.
-async fn app_polling(
-    lever_rate: Option<(u32, u32)>,
-) -> (
-    FakeLever,
-    Provider,
-    Arc<dyn Store>,
-    lever_hooks::app::Stopper,
-    tokio::task::JoinHandle<Result<(), lever_hooks::app::AppError>>,
-) {
-    let provider = Provider::start().await;
-    let port = free_port();
-    let mut options = FakeLeverOptions::new(example());
-    options.signing_tokens = [("default".to_owned(), SIGNING_TOKEN.to_owned())].into();
-    options.webhook_url = Some(format!("http://127.0.0.1:{port}/webhooks/lever"));
-    options.rate_limit = lever_rate;
-    let lever = fake_lever::start(options).await.unwrap();
-    let text = format!(
-        r#"
-[server]
-listen = "127.0.0.1:{port}"
-workers = 1
-shutdown_grace = "5s"
-
-[lever]
-signing_tokens = {{ default = ["{SIGNING_TOKEN}"] }}
-api_base = "{api}"
-api_key = "app-key"
-api_rate_limit = {{ per_second = 8, burst = 15 }}
-reconcile_every = "1s"
-reconcile_overlap = "1s"
-
-[retry]
-max_attempts = 5
-initial_backoff = "20ms"
-max_backoff = "200ms"
-{handlers}
-"#,
-        api = lever.url(),
-        handlers = lever_flows::handlers(&provider.url),
-    );
-    let plugins = HandlerRegistry::new();
-    let config = Config::parse(&text, Path::new("."), &|_| None, &plugins).unwrap();
-    let store: Arc<dyn Store> = Arc::new(SledStore::temporary().unwrap());
-    let app = App::build_with_store(&config, plugins, store.clone())
-        .await
-        .unwrap();
-    let stopper = app.stopper();
-    let running = tokio::spawn(app.run_until_stopped());
-    (lever, provider, store, stopper, running)
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_running_app_polls_runs_each_handler_once_per_change_and_stays_under_the_limit() {
-    let (lever, _provider, store, stopper, running) = app_polling(Some((10, 20))).await;
-    // The first pass (after one interval) records the states.
-    for _ in 0..500 {
-        if lever_hooks::reconcile::lease::cursor(&*store, "default")
-            .await
-            .unwrap()
-            .is_some()
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    lever.stop_webhooks();
-    make_changes(&lever).await;
-
-    // Finished (done, or given up for Sam, who has no email): bgcheck for the move to
-    // Background Check and for the archive; hris for the hire (once, though two events
-    // mean it); assessment for the move to Assessment a pass saw (Sam's: Dana passed
-    // through it between passes).
-    let done = |jobs: &[(String, JobState)]| {
-        let mut names: Vec<&str> = jobs
-            .iter()
-            .filter(|(_, s)| *s != JobState::Pending)
-            .map(|(h, _)| h.as_str())
-            .collect();
-        names.sort();
-        names.join(",")
-    };
-    let mut last = String::new();
-    for _ in 0..500 {
-        let mut jobs = Vec::new();
-        for event in events(&*store).await {
-            for job in store.jobs_of(&event.id).await.unwrap() {
-                jobs.push((job.handler, job.state));
-            }
-        }
-        last = done(&jobs);
-        if last == "assessment,bgcheck,bgcheck,hris" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert_eq!(last, "assessment,bgcheck,bgcheck,hris");
-    assert!(
-        lever.dropped_webhooks() > 0,
-        "the webhooks really were stopped"
-    );
-    assert_eq!(lever.rate_limited(), 0, "no request over the fake's limit");
-    stopper.stop();
-    running.await.unwrap().unwrap();
-    lever.stop().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn reconcile_dry_run_lists_the_changes_and_stores_nothing() {
-    let lever = quiet_lever().await;
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("lever-hooks.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[storage]\npath = \"{}\"\n[lever]\napi_base = \"{}\"\napi_key = \"cli-key\"\n\
-             [handlers.log]\nkind = \"http\"\nurl = \"http://127.0.0.1:9/hook\"\n\
-             [[routes]]\nevents = [\"candidateStageChange\"]\nhandler = \"log\"\n",
-            dir.path().join("data").display(),
-            lever.url()
-        ),
-    )
-    .unwrap();
-    make_changes(&lever).await;
-    let args = lever_hooks::cli::reconcile::ReconcileArgs {
-        config: config.clone(),
-        account: None,
-        since: Duration::from_secs(3_600),
-        dry_run: true,
-    };
-    let mut out = Vec::new();
-    let code = lever_hooks::cli::reconcile::run(args, &HandlerRegistry::new(), &mut out)
-        .await
-        .unwrap();
-    assert_eq!(code, std::process::ExitCode::SUCCESS);
-    let out = String::from_utf8(out).unwrap();
-    assert!(
-        out.contains(&format!(
-            "default candidateStageChange {SAM_NO_EMAIL} stage"
-        )),
-        "{out}"
-    );
-    assert!(out.contains("-> log; not stored (dry run)"), "{out}");
-    assert!(
-        out.contains(&format!("candidateHired {ELENA_OFFER} hired")),
-        "{out}"
-    );
-    assert!(
-        out.contains("dry run: 4 change(s) found, nothing stored"),
-        "{out}"
-    );
-
-    // The command's store lets go of its lock when its writer has stopped.
-    let mut opened = None;
-    for _ in 0..100 {
-        if let Ok(store) = SledStore::open(&dir.path().join("data")) {
-            opened = Some(store);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let store = opened.expect("the store opens once the command is done");
-    assert!(events(&store).await.is_empty());
-    assert_eq!(
-        state::load(&store, "default", SAM_NO_EMAIL).await.unwrap(),
-        None
-    );
     lever.stop().await;
 }
