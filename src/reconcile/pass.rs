@@ -2,7 +2,7 @@
 //! time, compare it with the last known states, store the events no webhook delivered,
 //! and keep the new states. The poller and `lever-hooks reconcile` both run it.
 
-use super::diff::{self, Change};
+use super::diff::{self, Change, What};
 use super::rate::PollLimiter;
 use super::state::{self, OpportunityState};
 use super::synthesize;
@@ -191,7 +191,8 @@ impl Pass<'_> {
         Ok(hired)
     }
 
-    /// Stores an event for each change (unless a dry run); the last stored event's id.
+    /// Stores an event for each change (unless a dry run); the id of the last stored
+    /// stage or archive event (the one that set the state).
     async fn store_changes(
         &self,
         changes: Vec<Change>,
@@ -209,7 +210,10 @@ impl Pass<'_> {
                     IngestOutcome::TokenReused => (None, false),
                 }
             };
-            last = stored.clone().or(last);
+            // The state is set by the stage and archive events; a hire only follows one.
+            if !matches!(change.what, What::Hire { .. }) {
+                last = stored.clone().or(last);
+            }
             report.found.push(Found {
                 change,
                 event,

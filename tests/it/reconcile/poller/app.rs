@@ -45,7 +45,15 @@ max_attempts = 5
 initial_backoff = "20ms"
 max_backoff = "200ms"
 {handlers}
+
+[handlers.alerts]
+kind = "http"
+url = "{provider}"
+
+[alerts]
+on_missed_webhooks = "alerts"
 "#,
+        provider = provider.url,
         api = lever.url(),
         handlers = lever_flows::handlers(&provider.url),
     );
@@ -62,18 +70,33 @@ max_backoff = "200ms"
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_running_app_polls_runs_each_handler_once_per_change_and_stays_under_the_limit() {
-    let (lever, _provider, store, stopper, running) = app_polling(Some((10, 20))).await;
-    // The first pass (after one interval) records the states.
-    for _ in 0..500 {
-        if lever_hooks::reconcile::lease::cursor(&*store, "default")
+    let (lever, provider, store, stopper, running) = app_polling(Some((10, 20))).await;
+    // The first pass (after one interval) records the states; the changes are made just
+    // after the second pass, so the third finds them all (a second apart).
+    let cursor = || async {
+        lever_hooks::reconcile::lease::cursor(&*store, "default")
             .await
             .unwrap()
-            .is_some()
-        {
+    };
+    let mut first = None;
+    for _ in 0..500 {
+        first = cursor().await;
+        if first.is_some() {
             break;
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    assert!(first.is_some(), "the first pass completed");
+    for _ in 0..500 {
+        if cursor().await != first {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(
+        events(&*store).await.is_empty(),
+        "no pass found anything yet"
+    );
     lever.stop_webhooks();
     make_changes(&lever).await;
 
@@ -110,6 +133,26 @@ async fn the_running_app_polls_runs_each_handler_once_per_change_and_stays_under
         "the webhooks really were stopped"
     );
     assert_eq!(lever.rate_limited(), 0, "no request over the fake's limit");
+
+    // The alert said which event types webhooks missed.
+    let mut missing = serde_json::Map::new();
+    for _ in 0..500 {
+        let alerts: Vec<_> = provider
+            .bodies()
+            .into_iter()
+            .filter(|b| b["event"] == "leverHooks.missedWebhooks")
+            .collect();
+        if let Some(alert) = alerts.first() {
+            assert_eq!(alerts.len(), 1, "{alerts:?}");
+            missing = alert["data"]["missing"].as_object().unwrap().clone();
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(
+        serde_json::Value::Object(missing),
+        json!({"candidateStageChange": 2, "candidateArchiveChange": 1, "candidateHired": 1})
+    );
     stopper.stop();
     running.await.unwrap().unwrap();
     lever.stop().await;
