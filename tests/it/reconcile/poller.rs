@@ -1,7 +1,8 @@
 //! The reconciliation poller against the fake Lever with no webhooks: changes made through
 //! the fake's API are found by one pass and stored once as `reconcile:` events; the first
 //! pass records only; a deletion is found; two pollers on one store store each change
-//! once; the poll and the handlers stay under the fake's rate limit; and
+//! once; the poll waits on its own bucket at half the account's rate, and with the
+//! handlers stays under the fake's limit; and
 //! `lever-hooks reconcile --dry-run` lists without storing.
 
 use crate::contract::pg;
@@ -33,8 +34,17 @@ async fn quiet_lever() -> FakeLever {
 }
 
 fn api(lever: &FakeLever) -> AccountApi {
+    api_at(
+        lever,
+        ClientConfig::new(Credentials::ApiKey("k".to_owned().into())).rate,
+    )
+}
+
+/// The account's Data API with the client limited to `rate`.
+fn api_at(lever: &FakeLever, rate: lever_hooks::lever::RateLimit) -> AccountApi {
     let config = ClientConfig {
         api_base: lever.url(),
+        rate,
         ..ClientConfig::new(Credentials::ApiKey("poll-key".to_owned().into()))
     };
     let client = LeverClient::new(
@@ -51,10 +61,14 @@ fn api(lever: &FakeLever) -> AccountApi {
 }
 
 fn poller(lever: &FakeLever, store: &Arc<dyn Store>) -> Poller {
+    poller_on(api(lever), store)
+}
+
+fn poller_on(api: AccountApi, store: &Arc<dyn Store>) -> Poller {
     Poller::new(
         "default",
         store.clone(),
-        api(lever),
+        api,
         (Duration::from_secs(1), Duration::from_secs(2)),
         Arc::new(Alerts::default()),
         Arc::new(Notify::new()),
@@ -327,5 +341,29 @@ async fn a_pass_that_fails_moves_no_cursor_and_the_next_tick_catches_up() {
     );
     pass(&poller).await;
     assert_eq!(stored(&*store).await.len(), 4);
+    lever.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_poll_waits_on_its_own_bucket_at_half_the_accounts_rate() {
+    let lever = quiet_lever().await;
+    let store: Arc<dyn Store> = Arc::new(SledStore::temporary().unwrap());
+    // The account may send 2 a second (burst 2); the poll 1 a second (burst 1).
+    let rate = lever_hooks::lever::RateLimit {
+        per_second: 2,
+        burst: 2,
+    };
+    let poller = poller_on(api_at(&lever, rate), &store);
+    pass(&poller).await;
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    // Two requests (the opportunities and the deleted ones): the second waits a second,
+    // where the account's own bucket would have let both through at once.
+    let started = std::time::Instant::now();
+    pass(&poller).await;
+    assert!(
+        started.elapsed() >= Duration::from_millis(800),
+        "{:?}",
+        started.elapsed()
+    );
     lever.stop().await;
 }
