@@ -1,5 +1,5 @@
-//! Operational alerts (`[alerts]`): a job that became a dead letter, or a burst of refused
-//! deliveries, reported as an event document through a configured handler.
+//! Operational alerts (`[alerts]`): a job that became a dead letter, a burst of refused
+//! deliveries, or changes a reconciliation pass found that no webhook delivered, reported as an event document through a configured handler.
 //!
 //! An alert runs once, directly, in its own task: it is not a job, so it is not retried,
 //! cannot become a dead letter, and a failing alert never causes another alert. Failures
@@ -22,6 +22,8 @@ use tracing::{info, warn};
 pub const DEAD_LETTER_EVENT: &str = "leverHooks.deadLetter";
 /// The event name of a rejected-burst alert.
 pub const REJECTED_BURST_EVENT: &str = "leverHooks.rejectedBurst";
+/// The event name of a missed-webhooks alert.
+pub const MISSED_WEBHOOKS_EVENT: &str = "leverHooks.missedWebhooks";
 /// How long an alert handler may take before the alert is given up.
 const ALERT_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -32,6 +34,7 @@ pub struct Alerts {
     /// What alert handlers reach through their context (none in the default, silent one).
     platform: Option<Platform>,
     on_dead_letter: Option<String>,
+    on_missed_webhooks: Option<String>,
     burst: Option<BurstWatch>,
 }
 
@@ -61,6 +64,7 @@ impl Alerts {
             handlers,
             platform: Some(platform),
             on_dead_letter: config.on_dead_letter.clone(),
+            on_missed_webhooks: config.on_missed_webhooks.clone(),
             burst: config.on_rejected_burst.as_ref().map(|b| BurstWatch {
                 handler: b.handler.clone(),
                 threshold: b.threshold,
@@ -85,6 +89,25 @@ impl Alerts {
         });
         let key = format!("alert:{}", job.id);
         self.send(handler, DEAD_LETTER_EVENT, &event.account, data, key);
+    }
+
+    /// Reports that the reconciliation pass of `account` that started at `pass_started`
+    /// found changes no webhook delivered: `missing` counts them by event type. That
+    /// usually means a webhook disabled or never registered in Lever.
+    pub fn missed_webhooks(
+        &self,
+        account: &str,
+        pass_started: u64,
+        missing: &BTreeMap<String, usize>,
+    ) {
+        let Some(handler) = &self.on_missed_webhooks else {
+            return;
+        };
+        let Some(data) = missed_webhooks_data(missing) else {
+            return;
+        };
+        let key = format!("alert:missedWebhooks:{account}:{pass_started}");
+        self.send(handler, MISSED_WEBHOOKS_EVENT, account, data, key);
     }
 
     /// Counts a delivery refused with 400 or 401 for `account` because of `reason`, and
@@ -137,6 +160,25 @@ impl Alerts {
     }
 }
 
+/// The alert's data for changes found by a pass, by event type; `None` when none were.
+fn missed_webhooks_data(missing: &BTreeMap<String, usize>) -> Option<Value> {
+    let total: usize = missing.values().sum();
+    if total == 0 {
+        return None;
+    }
+    let types: Vec<&String> = missing.keys().collect();
+    let listed: Vec<String> = missing.iter().map(|(t, n)| format!("{n} {t}")).collect();
+    Some(json!({
+        "total": total,
+        "missing": missing,
+        "message": format!(
+            "reconciliation found {} that no webhook delivered; check that Lever's webhooks for {} are enabled and registered",
+            listed.join(", "),
+            types.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", "),
+        ),
+    }))
+}
+
 impl BurstWatch {
     /// Counts one rejection; returns the alert's data and idempotency key when this one
     /// is the first over the threshold in its window.
@@ -171,5 +213,27 @@ impl BurstWatch {
             "accounts": window.accounts,
         });
         Some((data, format!("alert:rejectedBurst:{}", window.started_at)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_missed_webhooks_alert_names_each_missing_type_and_its_count() {
+        let missing = BTreeMap::from([
+            ("candidateStageChange".to_owned(), 3),
+            ("candidateHired".to_owned(), 1),
+        ]);
+        let data = missed_webhooks_data(&missing).unwrap();
+        assert_eq!(data["total"], 4);
+        assert_eq!(data["missing"]["candidateStageChange"], 3);
+        let message = data["message"].as_str().unwrap();
+        assert!(
+            message.contains("3 candidateStageChange") && message.contains("1 candidateHired"),
+            "{message}"
+        );
+        assert_eq!(missed_webhooks_data(&BTreeMap::new()), None);
     }
 }

@@ -8,6 +8,7 @@ use crate::dispatch::Dispatcher;
 use crate::handler::{HandlerRegistry, Platform};
 use crate::lever::LeverError;
 use crate::lever_accounts::LeverAccounts;
+use crate::reconcile::Poller;
 use crate::registered_tokens::RegisteredTokens;
 use crate::retention::Retention;
 use crate::route::Router;
@@ -72,6 +73,33 @@ impl LeverAccounts {
     }
 }
 
+/// A reconciliation poller for each account with Data API credentials and
+/// `reconcile_every` not `"off"`.
+fn pollers(
+    config: &Config,
+    store: &Arc<dyn Store>,
+    accounts: &LeverAccounts,
+    alerts: &Arc<Alerts>,
+    route_wake: Arc<Notify>,
+) -> Vec<Poller> {
+    config
+        .accounts
+        .iter()
+        .filter_map(|(name, account)| {
+            let every = account.reconcile_every?;
+            let api = accounts.get(name)?.clone();
+            Some(Poller::new(
+                name,
+                store.clone(),
+                api,
+                (every, account.reconcile_overlap),
+                alerts.clone(),
+                route_wake.clone(),
+            ))
+        })
+        .collect()
+}
+
 /// The HMAC keys of every handler's `callback_secret` (the config checked that each one
 /// makes a key).
 fn result_keys(
@@ -132,7 +160,7 @@ impl App {
             config.dispatch.clone(),
             config.retry.clone(),
         )
-        .with_accounts(accounts)
+        .with_accounts(accounts.clone())
         .with_alerts(alerts.clone());
         let tls = match &config.server.tls {
             Some(tls) => Some(tls.server_config(&config.base_dir).map_err(|problems| {
@@ -166,11 +194,14 @@ impl App {
             config.storage.retention,
             config.storage.prune_every,
         );
-        let tasks = vec![
+        let mut tasks = vec![
             tokio::spawn(retention.run(stopped.clone())),
             tokio::spawn(dispatcher.clone().run_router(stopped.clone())),
-            tokio::spawn(dispatcher.clone().run_workers(stopped, grace)),
         ];
+        for poller in pollers(config, &store, &accounts, &alerts, dispatcher.route_wake()) {
+            tasks.push(tokio::spawn(poller.run(stopped.clone())));
+        }
+        tasks.push(tokio::spawn(dispatcher.clone().run_workers(stopped, grace)));
         let listener = TcpListener::bind(&config.server.listen)?;
         let port = listener.local_addr()?.port();
         let state = web::Data::new(IntakeState {

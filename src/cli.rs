@@ -1,12 +1,13 @@
 //! The command line: `serve`, `check-config`, `migrate`, `send`, `send-result`, `bench`, `webhooks`,
-//! `fake-lever`, `events` and `dead-letters` over the admin API, and `store` (check or
-//! repair a stopped sled store),
+//! `fake-lever`, `events` and `dead-letters` over the admin API, `store` (check or
+//! repair a stopped sled store), and `reconcile` (one pass against the Data API now),
 //! callable from a user's own binary through [`main_with`] so Rust plugins get the whole CLI for free.
 
 pub mod admin;
 pub mod bench;
 pub mod fake_lever;
 pub mod migrate;
+pub mod reconcile;
 pub mod send;
 pub mod send_result;
 pub mod store;
@@ -66,6 +67,9 @@ pub enum Command {
     DeadLetters(admin::DeadLettersArgs),
     /// Check or repair the event journal of a stopped sled store.
     Store(store::StoreArgs),
+    /// Run one reconciliation pass now from `--since`: store the changes no webhook
+    /// delivered (directly on the store: stop a sled-backed service first).
+    Reconcile(reconcile::ReconcileArgs),
 }
 
 /// Runs the CLI with the built-in handlers only.
@@ -134,6 +138,7 @@ async fn run(cli: Cli, plugins: HandlerRegistry) -> anyhow::Result<ExitCode> {
             admin::dead_letters(args, &mut std::io::stdout().lock()).await
         }
         Command::Store(args) => store::run(args, &plugins, &mut std::io::stdout().lock()),
+        Command::Reconcile(args) => reconcile::run(args, &plugins, &mut std::io::stdout()).await,
     }
 }
 

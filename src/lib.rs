@@ -24,8 +24,9 @@
 //! - [`metrics`] names what is measured; [`alerts`] reports dead letters and bursts of
 //!   refused deliveries through a handler; [`retention`] deletes old finished events;
 //!   [`log_safe`] escapes sender-chosen text in log fields;
-//! - [`reconcile`] keeps each opportunity's last known state and finds, through the Data
-//!   API, the changes no webhook delivered;
+//! - [`opportunity_state`] keeps each opportunity's last known state, which routing moves
+//!   and which covers late webhooks; [`reconcile`] finds, through the Data API, the changes
+//!   no webhook delivered;
 //! - [`purge`] cuts an event down to a tombstone when its opportunity is deleted;
 //!   [`registered_tokens`] keeps the signing tokens `webhooks register` got from Lever;
 //!   [`record_key`] names every record kept beside the events, one namespace per owner,
@@ -90,6 +91,7 @@ pub mod log_safe;
 pub mod metrics;
 #[cfg(test)]
 mod module_graph_tests;
+pub mod opportunity_state;
 pub mod provider_intake;
 pub mod purge;
 pub mod reconcile;

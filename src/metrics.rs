@@ -59,6 +59,17 @@ pub const QUEUE_DEPTH: &str = "lever_hooks_queue_depth";
 pub const LEVER_API_CALLS: &str = "lever_hooks_lever_api_calls_total";
 /// Waits for the Data API rate limit, by `account`.
 pub const LEVER_RATE_LIMIT_WAITS: &str = "lever_hooks_lever_rate_limit_waits_total";
+/// Reconciliation passes by `account` and `outcome`: `changes` (found some), `clean`
+/// (found none), `first` (only recorded the state) or `failed` (retried next tick).
+pub const RECONCILE_PASSES: &str = "lever_hooks_reconcile_passes_total";
+/// Opportunities (and deleted ones) read by reconciliation passes, by `account`.
+pub const RECONCILE_OPPORTUNITIES_READ: &str = "lever_hooks_reconcile_opportunities_read_total";
+/// Changes no webhook delivered that reconciliation found, by `account` and `kind`
+/// (`stage`, `archive`, `hire`, `deletion`).
+pub const RECONCILE_CHANGES: &str = "lever_hooks_reconcile_changes_total";
+/// When the last successful reconciliation pass of `account` started, in seconds since
+/// the epoch (gauge).
+pub const RECONCILE_LAST_SUCCESS: &str = "lever_hooks_reconcile_last_success_seconds";
 /// Events deleted by retention.
 pub const PRUNED: &str = "lever_hooks_pruned_events_total";
 /// Dashboard sign-ins refused, by `reason`: `wrong_token`, or `rate_limited` (the client

@@ -47,6 +47,16 @@ impl RecordKey {
         Self(join(["state", account, opportunity]))
     }
 
+    /// Where the reconciliation of `account` got to: the start of its last complete pass.
+    pub fn reconcile_cursor(account: &str) -> Self {
+        Self(join(["reconcile-cursor", account]))
+    }
+
+    /// Which instance polls `account` now, and until when (the reconciliation lease).
+    pub fn reconcile_lease(account: &str) -> Self {
+        Self(join(["reconcile-lease", account]))
+    }
+
     /// The record `/readyz` writes to prove the store takes writes.
     pub fn readiness_probe() -> Self {
         Self("health/ready".to_owned())

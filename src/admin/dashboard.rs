@@ -15,7 +15,7 @@ pub use sign_in::COOKIE;
 use super::filter::parse_filter;
 use super::AdminState;
 use crate::event::EventId;
-use crate::reconcile::late;
+use crate::opportunity_state::late;
 use crate::store::{now_millis, EventFilter, EventStatus, StoreError};
 use actix_web::dev::Payload;
 use actix_web::http::{header, StatusCode};

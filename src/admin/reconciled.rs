@@ -6,7 +6,7 @@ use super::api::ApiError;
 use super::auth::Authorized;
 use super::AdminState;
 use crate::event::{EventId, EventSource};
-use crate::reconcile::{late, state};
+use crate::opportunity_state::{self as state, late};
 use crate::store::{EventPage, EventView, Store, StoreError};
 use actix_web::{web, HttpResponse};
 use serde::Serialize;

@@ -1,4 +1,5 @@
-//! `[alerts]`: which handler hears about dead letters and bursts of rejected deliveries.
+//! `[alerts]`: which handler hears about dead letters, bursts of rejected deliveries and
+//! changes webhooks missed.
 //! `config` reads it from the file; it checks itself.
 
 use crate::duration;
@@ -14,6 +15,8 @@ pub struct AlertsConfig {
     /// `{ handler, threshold, window }`: told when more than `threshold` deliveries are
     /// refused with 400 or 401 within `window`.
     pub on_rejected_burst: Option<RejectedBurstConfig>,
+    /// The handler told when a reconciliation pass finds changes no webhook delivered.
+    pub on_missed_webhooks: Option<String>,
 }
 
 /// `on_rejected_burst = { handler = "chat", threshold = 20, window = "1m" }`.
@@ -47,6 +50,9 @@ impl AlertsConfig {
         }
         if let Some(burst) = &self.on_rejected_burst {
             targets.push(("on_rejected_burst.handler", burst.handler.as_str()));
+        }
+        if let Some(name) = &self.on_missed_webhooks {
+            targets.push(("on_missed_webhooks", name.as_str()));
         }
         targets
     }

@@ -115,6 +115,13 @@ pub struct AccountConfig {
     pub api_cache_ttl: Duration,
     /// The Lever user id that writes are recorded as.
     pub perform_as: Option<String>,
+    /// How often the Data API is polled for changes no webhook delivered; `None` is
+    /// `"off"` (reconciliation disabled).
+    #[serde(deserialize_with = "every_or_off")]
+    pub reconcile_every: Option<Duration>,
+    /// How far before the last pass's start each pass looks again (clock skew, slow writes).
+    #[serde(deserialize_with = "duration::deserialize")]
+    pub reconcile_overlap: Duration,
 }
 
 /// `oauth = { … }` in an account: a refresh token Lever rotates on every use (the
@@ -177,6 +184,8 @@ impl Default for AccountConfig {
             api_rate_limit: RateLimitSettings::default(),
             api_cache_ttl: Duration::from_secs(600),
             perform_as: None,
+            reconcile_every: Some(Duration::from_secs(600)),
+            reconcile_overlap: Duration::from_secs(120),
         }
     }
 }
@@ -211,6 +220,15 @@ impl AccountConfig {
                     self.api_base
                 ),
             )),
+        }
+        if self
+            .reconcile_every
+            .is_some_and(|every| every < Duration::from_millis(100))
+        {
+            problems.push(ConfigProblem::new(
+                format!("{path}.reconcile_every"),
+                "must be at least 100ms, or \"off\"",
+            ));
         }
         let rate = self.api_rate_limit;
         if rate.per_second == 0 || rate.burst == 0 {
@@ -252,6 +270,19 @@ impl AccountConfig {
     pub fn has_api(&self) -> bool {
         self.api_key.is_some() || self.oauth.is_some()
     }
+}
+
+/// A duration, or `"off"` for none.
+fn every_or_off<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Duration>, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    if text.trim().eq_ignore_ascii_case("off") {
+        return Ok(None);
+    }
+    duration::parse(&text)
+        .map(Some)
+        .map_err(|e| serde::de::Error::custom(format!("{e}, or \"off\"")))
 }
 
 fn signing_tokens<'de, D: serde::Deserializer<'de>>(

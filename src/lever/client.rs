@@ -186,6 +186,11 @@ impl LeverClient {
     pub fn account(&self) -> &str {
         &self.inner.account
     }
+
+    /// The rate limit every clone of this client shares.
+    pub fn rate(&self) -> RateLimit {
+        self.inner.rate
+    }
 }
 
 /// `api_base` as a URL: http(s), a host, no query; a trailing slash is dropped.

@@ -7,8 +7,8 @@ use super::{order_key, result_handlers, Facts, Needs, Router};
 use crate::event::{LeverEvent, OpportunityId};
 use crate::log_safe::LogSafe;
 use crate::metrics::{JOBS_CREATED, RECONCILE_LATE_WEBHOOKS};
-use crate::reconcile::late::{self, StateUpdate};
-use crate::reconcile::state;
+use crate::opportunity_state as state;
+use crate::opportunity_state::late::{self, StateUpdate};
 use crate::record_key::RecordKey;
 use crate::store::{
     now_millis, Change, EventFilter, NewJob, Routing, Store, StoreError, StoredEvent,

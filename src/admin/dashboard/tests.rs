@@ -424,7 +424,7 @@ async fn an_opportunitys_state_is_served_to_the_bearer_and_unknown_ones_are_404(
     };
     let missing = send(&state, get("/api/v1/opportunities/o1", Some(TOKEN))).await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
-    let known = crate::reconcile::OpportunityState {
+    let known = crate::opportunity_state::OpportunityState {
         stage_id: Some("s2".into()),
         archived_reason: None,
         archived_at: None,
@@ -433,7 +433,7 @@ async fn an_opportunitys_state_is_served_to_the_bearer_and_unknown_ones_are_404(
         set_by: Some(EventId::new("evt_1")),
         source: Some("webhook".into()),
     };
-    crate::reconcile::state::save(&*state.store, "acme", "o1", &known)
+    crate::opportunity_state::save(&*state.store, "acme", "o1", &known)
         .await
         .unwrap();
     let other_account = send(&state, get("/api/v1/opportunities/o1", Some(TOKEN))).await;

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::event::{EventId, RECONCILE_KEY_PREFIX};
-use crate::reconcile::OpportunityState;
+use crate::opportunity_state::OpportunityState;
 use crate::route::RouteConfig;
 use crate::store::{NewEvent, SledStore};
 use serde_json::value::RawValue;

@@ -74,7 +74,8 @@ pub struct Provider {
 }
 
 impl Provider {
-    async fn start() -> Self {
+    /// A recording provider on a free local port.
+    pub async fn start() -> Self {
         let mut provider = Provider::default();
         let state = provider.clone();
         let server = actix_web::HttpServer::new(move || {

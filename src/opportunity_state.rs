@@ -1,6 +1,9 @@
 //! The last known state of each opportunity, per account: what the handlers last saw
 //! (stage, archive state, contact, `updatedAt`) and the event that set it. Routing an
-//! event updates it; reconciliation compares Lever's Data API against it.
+//! event updates it ([`late`] decides how, and when a late webhook is already covered);
+//! reconciliation compares Lever's Data API against it.
+
+pub mod late;
 
 use crate::event::{EventId, LeverEvent};
 use crate::record_key::RecordKey;

@@ -2,7 +2,7 @@
 //! opportunity's last known state, and when a webhook arrives too late to matter because
 //! reconciliation already ran the same change. The records that remember covered webhooks.
 
-use super::state::{after_event, OpportunityState};
+use super::{after_event, OpportunityState};
 use crate::event::{EventId, EventSource, LeverEvent};
 use crate::record_key::RecordKey;
 use crate::store::{Millis, Store, StoreError};
