@@ -26,6 +26,7 @@ use tokio::sync::Notify;
 
 mod app;
 mod cli;
+mod late_and_early;
 
 /// A fake Lever on the example fixture that sends no webhooks (they are "stopped").
 async fn quiet_lever() -> FakeLever {
