@@ -32,6 +32,7 @@ pub mod error;
 pub mod filter;
 pub mod models;
 pub mod multipart;
+pub mod opportunity_facts;
 mod rate;
 mod transport;
 
@@ -50,3 +51,4 @@ pub use error::LeverError;
 pub use filter::{Expand, OpportunityFilter, TimeRange};
 pub use models::*;
 pub use multipart::FilePart;
+pub use opportunity_facts::OpportunityFacts;

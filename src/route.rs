@@ -7,6 +7,7 @@
 //! Names and reason types are not in the payload; the dispatcher looks them up through
 //! the Data API ([`lookup`]) and hands them in as [`Facts`], so the rules stay pure.
 
+pub mod conditions;
 pub mod lookup;
 mod provider_result;
 mod settings;

@@ -30,7 +30,8 @@ pub use new_opportunity::{CreatedOpportunity, NewArchived, NewOpportunity};
 pub use note::{Note, NoteField};
 pub use offer::{Offer, OfferDocument, OfferField, OfferSignature};
 pub use opportunity::{
-    Application, Archived, Opportunity, OpportunityUrls, Phone, RequisitionForHire, StageChange,
+    Application, Archived, Opportunity, OpportunityUrls, Phone, QuestionField, QuestionForm,
+    RequisitionForHire, StageChange,
 };
 pub use panel::Panel;
 pub use pipeline::{ArchiveReason, ArchiveReasonType, Stage};

@@ -227,6 +227,54 @@ pub struct Application {
     /// Created, ms since the epoch.
     #[serde(default, deserialize_with = "de::millis")]
     pub created_at: Option<i64>,
+    /// The application form's custom questions, each form with its answered fields.
+    #[serde(default, deserialize_with = "de::list")]
+    pub custom_questions: Vec<QuestionForm>,
+}
+
+/// One custom-question form of an application.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QuestionForm {
+    /// Its questions and the candidate's answers.
+    #[serde(default, deserialize_with = "de::list")]
+    pub fields: Vec<QuestionField>,
+}
+
+/// One question and its answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QuestionField {
+    /// The question as the candidate saw it.
+    #[serde(default)]
+    pub text: String,
+    /// The answer: text, a chosen option, or several (kept as Lever sent it).
+    #[serde(default)]
+    pub value: serde_json::Value,
+}
+
+impl QuestionField {
+    /// The answer as text values: a string, each string of a list, a number or boolean
+    /// written out; an option object's `text` (or `optionId`).
+    pub fn answers(&self) -> Vec<String> {
+        fn one(value: &serde_json::Value) -> Option<String> {
+            match value {
+                serde_json::Value::String(s) => Some(s.clone()),
+                serde_json::Value::Number(n) => Some(n.to_string()),
+                serde_json::Value::Bool(b) => Some(b.to_string()),
+                serde_json::Value::Object(o) => o
+                    .get("text")
+                    .or_else(|| o.get("optionId"))
+                    .and_then(|v| v.as_str())
+                    .map(str::to_owned),
+                _ => None,
+            }
+        }
+        match &self.value {
+            serde_json::Value::Array(items) => items.iter().filter_map(one).collect(),
+            other => one(other).into_iter().collect(),
+        }
+    }
 }
 
 impl From<String> for Application {
