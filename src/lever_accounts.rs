@@ -3,15 +3,17 @@
 //! Lever-aware handlers.
 
 use crate::lever::{
-    ArchiveReasonType, ClientConfig, Directory, LeverClient, LeverError, RefreshTokenStore,
+    ArchiveReasonType, ClientConfig, Directory, LeverClient, LeverError, OpportunityFacts,
+    RefreshTokenStore,
 };
 use crate::record_key::RecordKey;
 use crate::route::lookup::{Lookup, LookupError};
 use crate::store::Store;
 use async_trait::async_trait;
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tracing::warn;
 
 /// The name of the account configured by `[lever]`, served at `/webhooks/lever`.
 pub const DEFAULT_ACCOUNT: &str = "default";
@@ -53,6 +55,8 @@ pub struct AccountApiSettings {
 #[derive(Clone, Debug, Default)]
 pub struct LeverAccounts {
     accounts: BTreeMap<String, AccountApi>,
+    /// Accounts already warned that routes with conditions cannot match for them.
+    warned_without_api: Arc<Mutex<BTreeSet<String>>>,
 }
 
 impl LeverAccounts {
@@ -73,12 +77,15 @@ impl LeverAccounts {
             };
             accounts.insert(name, api);
         }
-        Ok(Self { accounts })
+        Ok(Self::from_clients(accounts))
     }
 
     /// The accounts from already built clients (tests, plugins).
     pub fn from_clients(accounts: BTreeMap<String, AccountApi>) -> Self {
-        Self { accounts }
+        Self {
+            accounts,
+            warned_without_api: Arc::default(),
+        }
     }
 
     /// The Data API of `account`, if it has credentials.
@@ -120,6 +127,34 @@ impl Lookup for LeverAccounts {
             .await
             .map_err(|e| lookup_error(account, format!("archive reason {reason}"), e))?;
         Ok(found.map(|r| r.r#type))
+    }
+
+    async fn opportunity_facts(
+        &self,
+        account: &str,
+        opportunity: &str,
+    ) -> Result<Option<OpportunityFacts>, LookupError> {
+        let Some(api) = self.get(account) else {
+            let first = self
+                .warned_without_api
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(account.to_owned());
+            if first {
+                warn!(%account, "routes with conditions never match for this account: it has no Data API credentials to read opportunities with");
+            }
+            return Ok(None);
+        };
+        match OpportunityFacts::read(&api.client, &api.directory, opportunity).await {
+            Ok(facts) => Ok(Some(facts)),
+            // Deleted since: conditions cannot hold for it.
+            Err(LeverError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(lookup_error(
+                account,
+                format!("opportunity {opportunity}"),
+                e,
+            )),
+        }
     }
 }
 

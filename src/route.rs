@@ -5,7 +5,9 @@
 //! `candidateHired`, or an archive with a reason of type hired), `archived` (optionally
 //! only one [`ArchiveReasonType`]) and `unarchived`. Stage filters take a stage id or its name.
 //! Names and reason types are not in the payload; the dispatcher looks them up through
-//! the Data API ([`lookup`]) and hands them in as [`Facts`], so the rules stay pure.
+//! the Data API ([`lookup`]) and hands them in as [`Facts`], so the rules stay pure. So are
+//! a route's [`conditions`] on the opportunity (its posting, tags, answers, …): the router
+//! reads the opportunity only when some route that could match has conditions.
 
 pub mod conditions;
 pub mod lookup;
@@ -22,6 +24,7 @@ pub use crate::lever::ArchiveReasonType;
 pub use task::{RoutedBatch, RouterTask};
 
 use crate::event::LeverEvent;
+use crate::lever::OpportunityFacts;
 use crate::store::StoredEvent;
 
 /// The meaning "an opportunity was hired", whichever event said so.
@@ -34,7 +37,7 @@ pub const MEANING_UNARCHIVED: &str = "unarchived";
 pub const MEANINGS: [&str; 3] = [MEANING_HIRED, MEANING_ARCHIVED, MEANING_UNARCHIVED];
 
 /// What routing knows about an event beyond its payload (looked up per account).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Facts {
     /// The name of the stage a stage change went to.
     pub to_stage_name: Option<String>,
@@ -42,6 +45,9 @@ pub struct Facts {
     pub from_stage_name: Option<String>,
     /// The type of the reason an opportunity was archived with.
     pub reason_type: Option<ArchiveReasonType>,
+    /// The event's opportunity as it is now, for routes with conditions; `None` when not
+    /// read or not readable (no Data API), and then routes with conditions do not match.
+    pub opportunity: Option<OpportunityFacts>,
 }
 
 /// Which [`Facts`] an event's routing depends on.
@@ -51,6 +57,9 @@ pub struct Needs {
     pub stage_names: bool,
     /// Some route asks about hires or archive reason types, and the event is an archive.
     pub reason_type: bool,
+    /// Some route that could match has conditions on the opportunity, and the event is
+    /// about one: read it.
+    pub opportunity: bool,
 }
 
 /// One handler an event goes to.
@@ -107,6 +116,17 @@ impl Router {
             }
             _ => {}
         }
+        let archive_or_hire = matches!(
+            typed,
+            Some(LeverEvent::CandidateArchiveChange(_) | LeverEvent::CandidateHired(_))
+        );
+        needs.opportunity = typed.and_then(LeverEvent::opportunity_id).is_some()
+            && self.routes.iter().any(|route| {
+                !route.conditions.is_empty()
+                    && (names_event(route, event_name)
+                        || (archive_or_hire
+                            && route.events.iter().any(|e| MEANINGS.contains(&e.as_str()))))
+            });
         needs
     }
 
@@ -189,7 +209,12 @@ fn route_matches(
     let from = typed.and_then(LeverEvent::from_stage).map(|s| s.as_str());
     let stages_ok = stage_matches(&route.to_stage, to, facts.to_stage_name.as_deref())
         && stage_matches(&route.from_stage, from, facts.from_stage_name.as_deref());
-    stages_ok.then_some(how)
+    let conditions_ok = route.conditions.is_empty()
+        || facts
+            .opportunity
+            .as_ref()
+            .is_some_and(|o| route.conditions.matches(o));
+    (stages_ok && conditions_ok).then_some(how)
 }
 
 /// A stage filter matches the stage's id exactly or its name, ignoring case and

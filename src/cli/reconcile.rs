@@ -5,7 +5,7 @@
 use crate::config::Config;
 use crate::event::LeverEvent;
 use crate::handler::HandlerRegistry;
-use crate::lever::ArchiveReasonType;
+use crate::lever::{ArchiveReasonType, OpportunityFacts};
 use crate::lever_accounts::{AccountApi, LeverAccounts};
 use crate::reconcile::diff::What;
 use crate::reconcile::pass::Found;
@@ -117,7 +117,8 @@ fn progress_line(account: &str) -> indicatif::ProgressBar {
 }
 
 /// The handlers the change's event goes to, with the stage names and reason type looked
-/// up as routing would (a failed lookup leaves them out).
+/// up as routing would, and the opportunity read for routes with conditions (a failed
+/// lookup leaves them out).
 async fn handlers_for(router: &Router, api: &AccountApi, found: &Found) -> Vec<String> {
     let mut facts = Facts::default();
     match &found.change.what {
@@ -154,6 +155,15 @@ async fn handlers_for(router: &Router, api: &AccountApi, found: &Found) -> Vec<S
         _ => {}
     }
     let typed = LeverEvent::decode(&found.event.event, &found.event.data).ok();
+    let opportunity = typed.as_ref().and_then(LeverEvent::opportunity_id);
+    if let Some(opportunity) =
+        opportunity.filter(|_| router.needs(&found.event.event, typed.as_ref()).opportunity)
+    {
+        facts.opportunity =
+            OpportunityFacts::read(&api.client, &api.directory, opportunity.as_str())
+                .await
+                .ok();
+    }
     router
         .handlers_for(&found.event.event, typed.as_ref(), &facts)
         .into_iter()

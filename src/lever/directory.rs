@@ -1,7 +1,9 @@
 //! [`Directory`]: one account's stages and archive reasons, cached, so that handlers can
-//! turn the ids in webhooks into names and hire/non-hire decisions without a request each.
+//! turn the ids in webhooks into names and hire/non-hire decisions without a request each;
+//! and the postings read so far, cached by id for the same time.
 
-use super::{ArchiveReason, LeverClient, LeverError, Stage};
+use super::{ArchiveReason, LeverClient, LeverError, Posting, Stage};
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -29,6 +31,8 @@ struct Inner {
     miss_refresh_interval: Duration,
     stages: Mutex<Table<Stage>>,
     archive_reasons: Mutex<Table<ArchiveReason>>,
+    /// Postings by id, with when each was read.
+    postings: Mutex<HashMap<String, (Instant, Posting)>>,
 }
 
 impl std::fmt::Debug for Directory {
@@ -55,6 +59,7 @@ impl Directory {
                 miss_refresh_interval: interval,
                 stages: Mutex::new(Table::default()),
                 archive_reasons: Mutex::new(Table::default()),
+                postings: Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -86,6 +91,22 @@ impl Directory {
                 |r| r.id == id,
             )
             .await
+    }
+
+    /// The posting with this id, read once per `ttl` (errors are not cached: a posting
+    /// that is gone or hidden is asked about again next time).
+    pub async fn posting(&self, id: &str) -> Result<Posting, LeverError> {
+        let inner = &self.inner;
+        if let Some((at, posting)) = inner.postings.lock().await.get(id) {
+            if at.elapsed() < inner.ttl {
+                return Ok(posting.clone());
+            }
+        }
+        let posting = inner.client.posting(id).await?;
+        let mut postings = inner.postings.lock().await;
+        postings.retain(|_, (at, _)| at.elapsed() < inner.ttl);
+        postings.insert(id.to_owned(), (Instant::now(), posting.clone()));
+        Ok(posting)
     }
 
     async fn find_stage(
@@ -240,6 +261,28 @@ mod tests {
         assert!(directory.archive_reason("hired").await.unwrap().is_some());
         assert_eq!(loads.load(Ordering::SeqCst), 0);
         assert_eq!(mock.count("/v1/archive_reasons"), 1);
+    }
+
+    #[tokio::test]
+    async fn postings_are_read_once_per_ttl() {
+        let mock = Mock::start(|seen| {
+            let id = seen.path.rsplit('/').next().unwrap_or_default().to_owned();
+            Reply::json(
+                200,
+                json!({ "data": { "id": id, "text": "Backend Engineer" } }),
+            )
+        })
+        .await;
+        let directory = Directory::new(api_key_client(&mock), Duration::from_millis(150));
+        for _ in 0..3 {
+            let posting = directory.posting("p1").await.unwrap();
+            assert_eq!(posting.text.as_deref(), Some("Backend Engineer"));
+        }
+        directory.posting("p2").await.unwrap();
+        assert_eq!(mock.count("/v1/postings/p1"), 1);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        directory.posting("p1").await.unwrap();
+        assert_eq!(mock.count("/v1/postings/p1"), 2);
     }
 
     #[tokio::test]

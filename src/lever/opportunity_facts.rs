@@ -19,8 +19,9 @@ pub struct OpportunityFacts {
 }
 
 impl OpportunityFacts {
-    /// Reads opportunity `id` and what belongs to it through `client` (archive reason
-    /// names from `directory`'s cache). A posting that is gone or hidden is left out.
+    /// Reads opportunity `id` and what belongs to it through `client` (postings and
+    /// archive reason names from `directory`'s caches). A posting that is gone or hidden
+    /// is left out.
     pub async fn read(
         client: &LeverClient,
         directory: &Directory,
@@ -33,7 +34,7 @@ impl OpportunityFacts {
             .find_map(|a| a.posting.as_deref())
         {
             None => None,
-            Some(posting) => match client.posting(posting).await {
+            Some(posting) => match directory.posting(posting).await {
                 Ok(posting) => Some(posting),
                 Err(LeverError::NotFound { .. } | LeverError::Forbidden { .. }) => None,
                 Err(e) => return Err(e),

@@ -1,7 +1,9 @@
 //! What routing asks an account's Data API: the names of stages and the types of archive
-//! reasons, which Lever's payloads carry only as ids.
+//! reasons, which Lever's payloads carry only as ids, and the opportunity as it is now for
+//! routes with conditions.
 
 use super::ArchiveReasonType;
+use crate::lever::OpportunityFacts;
 use async_trait::async_trait;
 
 /// A lookup could not be answered now (the Data API is unreachable, say); routing of the
@@ -33,6 +35,18 @@ pub trait Lookup: Send + Sync + 'static {
         account: &str,
         reason: &str,
     ) -> Result<Option<ArchiveReasonType>, LookupError>;
+
+    /// Opportunity `opportunity` of `account` and what belongs to it (posting, answers,
+    /// archive reason name); `None` when the account has no Data API or the opportunity
+    /// is gone. By default nothing is known, so routes with conditions never match.
+    async fn opportunity_facts(
+        &self,
+        account: &str,
+        opportunity: &str,
+    ) -> Result<Option<OpportunityFacts>, LookupError> {
+        let _ = (account, opportunity);
+        Ok(None)
+    }
 }
 
 /// A lookup that knows nothing (no account has a Data API configured).

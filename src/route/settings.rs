@@ -1,6 +1,7 @@
 //! `[[routes]]` as written in the config file. `config` reads them from the file; each
 //! route checks itself.
 
+use super::conditions::Conditions;
 use super::{ArchiveReasonType, MEANINGS, MEANING_ARCHIVED};
 use crate::event::KNOWN_EVENTS;
 use serde::Deserialize;
@@ -22,9 +23,18 @@ pub struct RouteConfig {
     /// `"hired"` or `"non-hired"` (any other spelling is a config problem).
     #[serde(default)]
     pub reason_type: Option<ArchiveReasonType>,
+    /// Conditions on the event's opportunity as it is now (`posting`, `tags_none`,
+    /// `answers`, …), read through the account's Data API when the route is considered.
+    #[serde(flatten)]
+    pub conditions: Conditions,
     /// The handler that gets a job for each matching event.
     pub handler: String,
 }
+
+/// Events whose opportunity conditions cannot be read for: they are about a person, not
+/// an opportunity, or the opportunity is gone.
+const WITHOUT_OPPORTUNITY: [&str; 4] =
+    ["*", "contactCreated", "contactUpdated", "candidateDeleted"];
 
 impl RouteConfig {
     /// What is wrong with this route, as (key within the route, message) pairs.
@@ -69,6 +79,19 @@ impl RouteConfig {
                 "reason_type".to_owned(),
                 "reason_type only applies to events = [\"archived\"] (for hires, events = [\"hired\"] also covers candidateHired)".to_owned(),
             ));
+        }
+        problems.extend(self.conditions.check());
+        if !self.conditions.is_empty() {
+            if let Some(event) = self
+                .events
+                .iter()
+                .find(|e| WITHOUT_OPPORTUNITY.contains(&e.as_str()))
+            {
+                problems.push((
+                    "events".to_owned(),
+                    format!("conditions are about an opportunity, and `{event}` may not have one to read; list only events about an existing opportunity"),
+                ));
+            }
         }
         problems
     }

@@ -345,6 +345,14 @@ impl RouterTask {
                 }
             }
         }
+        if needs.opportunity {
+            if let Some(opportunity) = typed.opportunity_id() {
+                facts.opportunity = self
+                    .lookup
+                    .opportunity_facts(account, opportunity.as_str())
+                    .await?;
+            }
+        }
         Ok(facts)
     }
 

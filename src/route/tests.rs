@@ -14,6 +14,7 @@ fn route(
         to_stage: to_stage.map(str::to_owned),
         from_stage: from_stage.map(str::to_owned),
         reason_type: None,
+        conditions: Default::default(),
         handler: handler.to_owned(),
     }
 }
@@ -283,3 +284,5 @@ fn undecodable_data_matches_only_routes_without_stage_filters_or_meanings() {
         .handlers_for("candidateHired", None, &no_facts())
         .is_empty());
 }
+
+mod conditions;

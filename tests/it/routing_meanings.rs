@@ -61,6 +61,7 @@ fn route(events: &[&str], to_stage: Option<&str>, handler: &str) -> RouteConfig 
         to_stage: to_stage.map(str::to_owned),
         from_stage: None,
         reason_type: None,
+        conditions: Default::default(),
         handler: handler.to_owned(),
     }
 }

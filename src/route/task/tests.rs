@@ -14,6 +14,7 @@ fn task(store: Arc<dyn Store>) -> RouterTask {
         to_stage: None,
         from_stage: None,
         reason_type: None,
+        conditions: Default::default(),
         handler: "h".into(),
     }];
     RouterTask::new(store, Router::new(&routes), Arc::new(Notify::new()))
