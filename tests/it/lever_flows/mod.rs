@@ -12,6 +12,7 @@ use crate::contract::pg;
 mod registration;
 mod replay;
 mod results;
+mod route_conditions;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use lever_hooks::app::AppError;
