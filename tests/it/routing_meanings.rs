@@ -1,6 +1,7 @@
 //! Routing with looked-up facts, through the real dispatcher and store: a hire that Lever
 //! reports twice reaches a `hired` handler once, stage names resolve, and an event whose
-//! lookup fails waits, unrouted, instead of being routed wrongly.
+//! lookup fails (a stage name, or the opportunity a route's conditions are about) waits,
+//! unrouted, instead of being routed wrongly.
 
 use crate::contract;
 
@@ -8,6 +9,7 @@ use contract::fixtures::{accept, content_hash, delivery};
 use lever_hooks::config::{ArchiveReasonType, DispatchConfig, RetryConfig, RouteConfig};
 use lever_hooks::dispatch::{Dispatcher, RoutedBatch};
 use lever_hooks::event::{ContactId, OpportunityId};
+use lever_hooks::lever::{Opportunity, OpportunityFacts};
 use lever_hooks::lookup::{Lookup, LookupError};
 use lever_hooks::route::Router;
 use lever_hooks::store::{NewEvent, SledStore, StoredEvent};
@@ -15,7 +17,8 @@ use lever_hooks::{HandlerRegistry, Store};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-/// Stage `s-bgc` is "Background Check"; reason `r-hired` is a hire, `r-gone` is not.
+/// Stage `s-bgc` is "Background Check"; reason `r-hired` is a hire, `r-gone` is not;
+/// opportunity `opp-1` is tagged "Engineering", and no other can be read.
 /// `down` makes every lookup fail, as when the Data API is unreachable.
 #[derive(Default)]
 struct FakeLookup {
@@ -39,6 +42,17 @@ impl Lookup for FakeLookup {
             "r-gone" => Some(ArchiveReasonType::NonHired),
             _ => None,
         })
+    }
+    async fn opportunity_facts(
+        &self,
+        account: &str,
+        opportunity: &str,
+    ) -> Result<Option<OpportunityFacts>, LookupError> {
+        self.check(account)?;
+        let read: Opportunity =
+            serde_json::from_value(serde_json::json!({"id": opportunity, "tags": ["Engineering"]}))
+                .unwrap();
+        Ok((opportunity == "opp-1").then(|| OpportunityFacts::from_parts(read, None, None)))
     }
 }
 
@@ -217,4 +231,51 @@ async fn stage_names_route_and_a_failed_lookup_leaves_the_event_unrouted_until_i
     );
     assert_eq!(handlers_of(&*store, &into_bgc).await, ["bgcheck"]);
     assert!(handlers_of(&*store, &elsewhere).await.is_empty());
+}
+
+#[tokio::test]
+async fn conditions_route_on_the_opportunity_read_and_a_failed_read_waits() {
+    let store: Arc<dyn Store> = Arc::new(SledStore::temporary().unwrap());
+    let lookup = Arc::new(FakeLookup::default());
+    let engineering = RouteConfig {
+        conditions: toml::from_str("tags_any = [\"engineering\"]").unwrap(),
+        ..route(&["applicationCreated"], None, "eng")
+    };
+    let dispatcher = dispatcher(store.clone(), &[engineering], lookup.clone());
+    let created = |o: &str| serde_json::json!({"opportunityId": o});
+    lookup.down.store(true, Ordering::SeqCst);
+    let opp1 = accept(
+        &*store,
+        event("applicationCreated", "opp-1", created("opp-1")),
+    )
+    .await;
+
+    let batch = dispatcher.route_pending().await.unwrap();
+
+    assert_eq!(
+        batch,
+        RoutedBatch {
+            routed: 0,
+            waiting: 1,
+            jobs: 0
+        }
+    );
+    lookup.down.store(false, Ordering::SeqCst);
+    let unreadable = accept(
+        &*store,
+        event("applicationCreated", "opp-2", created("opp-2")),
+    )
+    .await;
+    let batch = dispatcher.route_pending().await.unwrap();
+
+    assert_eq!(
+        batch,
+        RoutedBatch {
+            routed: 2,
+            waiting: 0,
+            jobs: 1
+        }
+    );
+    assert_eq!(handlers_of(&*store, &opp1).await, ["eng"]);
+    assert!(handlers_of(&*store, &unreadable).await.is_empty());
 }
