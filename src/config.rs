@@ -491,7 +491,18 @@ fn read<T: DeserializeOwned>(
     match serde_path_to_error::deserialize::<_, T>(value) {
         Ok(v) => Some(v),
         Err(e) => {
-            let inner = e.path().to_string();
+            let mut inner = e.path().to_string();
+            // A flattened struct (a route's conditions) reports an unknown key at its
+            // table: name the key, as for any other table.
+            if let Some(key) = unknown_field(e.inner().message()) {
+                if !inner.ends_with(key) {
+                    inner = if inner == "." {
+                        key.to_owned()
+                    } else {
+                        format!("{inner}.{key}")
+                    };
+                }
+            }
             let full = if inner == "." {
                 path.to_owned()
             } else {
@@ -504,6 +515,12 @@ fn read<T: DeserializeOwned>(
             None
         }
     }
+}
+
+/// The key an "unknown field `…`" message names.
+fn unknown_field(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("unknown field `")?;
+    rest.split('`').next()
 }
 
 #[cfg(test)]
