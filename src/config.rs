@@ -3,6 +3,7 @@
 
 mod admin;
 mod env_vars;
+mod read_section;
 mod sections;
 mod server;
 
@@ -18,7 +19,7 @@ pub use server::{ServerConfig, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PENDING_BODY
 use crate::handler::{HandlerRegistry, HandlerSettings, KindContext};
 use crate::lever_accounts::AccountApiSettings;
 use env_vars::join;
-use serde::de::DeserializeOwned;
+use read_section::read;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -480,47 +481,6 @@ fn read_callback_secrets(
         }
     }
     secrets
-}
-
-/// Deserializes one section, recording a problem with the full key path on failure.
-fn read<T: DeserializeOwned>(
-    value: toml::Value,
-    path: &str,
-    problems: &mut Vec<ConfigProblem>,
-) -> Option<T> {
-    match serde_path_to_error::deserialize::<_, T>(value) {
-        Ok(v) => Some(v),
-        Err(e) => {
-            let mut inner = e.path().to_string();
-            // A flattened struct (a route's conditions) reports an unknown key at its
-            // table: name the key, as for any other table.
-            if let Some(key) = unknown_field(e.inner().message()) {
-                if !inner.ends_with(key) {
-                    inner = if inner == "." {
-                        key.to_owned()
-                    } else {
-                        format!("{inner}.{key}")
-                    };
-                }
-            }
-            let full = if inner == "." {
-                path.to_owned()
-            } else {
-                join(path, &inner)
-            };
-            problems.push(ConfigProblem::new(
-                full,
-                e.into_inner().message().to_owned(),
-            ));
-            None
-        }
-    }
-}
-
-/// The key an "unknown field `…`" message names.
-fn unknown_field(message: &str) -> Option<&str> {
-    let rest = message.strip_prefix("unknown field `")?;
-    rest.split('`').next()
 }
 
 #[cfg(test)]
