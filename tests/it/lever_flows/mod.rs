@@ -12,6 +12,7 @@ use crate::contract::pg;
 mod registration;
 mod replay;
 mod results;
+mod tagging;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use lever_hooks::app::AppError;
