@@ -1,15 +1,13 @@
 //! The `tagger` and `categorize` kinds against the fake Lever: tags on every opportunity
 //! of a person, rules over the opportunity as it is now, each write once through replays
-//! and a Lever 503, and `rules test`, which writes nothing.
+//! and a Lever 503 ([`once`]), and `rules test`, which writes nothing ([`rules_test`]).
 
-use super::replay::platform_with_retries;
+mod once;
+mod rules_test;
+
 use super::*;
-use lever_hooks::cli::rules::{RulesArgs, RulesCommand, TestArgs};
-use lever_hooks::config::DEFAULT_ACCOUNT;
-use lever_hooks::fake_lever::{AuthKind, FailureRule};
-use lever_hooks::handler::{HandlerContext, KindContext, Outcome};
+use lever_hooks::fake_lever::AuthKind;
 use lever_hooks::store::EventFilter;
-use lever_hooks::EventDocument;
 
 /// Archive reason "Underqualified" (type non-hired).
 const UNDERQUALIFIED: &str = "683447c1-0cc8-4f11-9d4e-abbd1fcfb980";
@@ -38,7 +36,7 @@ events = ["contactUpdated"]
 handler = "untag-person"
 "#;
 
-const CATEGORIZE: &str = r#"
+pub(super) const CATEGORIZE: &str = r#"
 [handlers.categorize]
 kind = "categorize"
 mode = "all"
@@ -70,7 +68,7 @@ handler = "categorize"
 "#;
 
 /// Successful API-key writes (not GETs) whose path ends with `suffix`, on `opportunity`.
-fn writes(lever: &FakeLever, opportunity: &str, suffix: &str) -> usize {
+pub(super) fn writes(lever: &FakeLever, opportunity: &str, suffix: &str) -> usize {
     lever
         .requests()
         .iter()
@@ -273,200 +271,4 @@ async fn categorize_rules_tag_move_and_archive_new_applications_and_leave_moved_
         .contains(&"Dept: Engineering".to_owned()));
     assert_eq!(writes(&flow.lever, DANA_BACKEND, "/addTags"), 0);
     flow.stop().await;
-}
-
-/// A handler of `kind` built from `section`, and a context over `lever` whose client
-/// does not retry (so a 503 ends the attempt).
-fn handler_over(
-    lever: &FakeLever,
-    kind: &str,
-    section: &str,
-) -> (Arc<dyn lever_hooks::handler::Handler>, HandlerContext) {
-    let section: toml::Value = toml::from_str(section).unwrap();
-    let settings = HandlerRegistry::new()
-        .read_settings(kind, section)
-        .unwrap()
-        .unwrap();
-    let handler = settings
-        .build(&KindContext {
-            name: "h",
-            base_dir: Path::new("."),
-        })
-        .unwrap();
-    let store: Arc<dyn Store> = Arc::new(SledStore::temporary().unwrap());
-    let ctx = HandlerContext::new("h", DEFAULT_ACCOUNT, platform_with_retries(lever, store, 0));
-    (handler, ctx)
-}
-
-fn document(event: &str, opportunity: &str, data: Value) -> EventDocument {
-    serde_json::from_value(json!({
-        "id": "evt_t", "account": DEFAULT_ACCOUNT, "event": event,
-        "triggeredAt": 1, "receivedAt": 2, "opportunityId": opportunity, "contactId": DANA,
-        "data": data, "handler": "h", "attempt": 1, "idempotencyKey": "evt_t:h",
-    }))
-    .unwrap()
-}
-
-fn application_created(opportunity: &str) -> EventDocument {
-    document(
-        "applicationCreated",
-        opportunity,
-        json!({"opportunityId": opportunity, "contactId": DANA, "applicationId": "a-1"}),
-    )
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn each_categorize_write_happens_once_through_a_503_midway_and_a_replay() {
-    let lever = fake_lever::start(FakeLeverOptions::new(example()))
-        .await
-        .unwrap();
-    // The rule stops matching once its own tag is on: only the recorded plan finishes it.
-    let (handler, ctx) = handler_over(
-        &lever,
-        "categorize",
-        r#"
-[[rules]]
-when = { posting_department = "Sales", tags_none = ["Dept: Sales"] }
-add_tags = ["Dept: Sales"]
-note = "Sales application"
-stage = "Phone Screen"
-"#,
-    );
-    lever.fail_next(
-        FailureRule::new(503, 1).on_path(format!("/v1/opportunities/{DANA_SALES}/stage")),
-    );
-    let doc = application_created(DANA_SALES);
-
-    let first = handler.handle(&doc, &ctx).await.unwrap();
-    assert!(matches!(first, Outcome::Retry { .. }), "{first:?}");
-    for run in ["retry", "replay"] {
-        assert_eq!(
-            handler.handle(&doc, &ctx).await.unwrap(),
-            Outcome::Done,
-            "{run}"
-        );
-    }
-
-    let state = lever.state();
-    assert_eq!(state.opportunity(DANA_SALES).unwrap().stage, PHONE_SCREEN);
-    assert_eq!(writes(&lever, DANA_SALES, "/addTags"), 1);
-    assert_eq!(writes(&lever, DANA_SALES, "/notes"), 1);
-    assert_eq!(writes(&lever, DANA_SALES, "/stage"), 1);
-    lever.stop().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn categorize_refuses_to_archive_with_a_hired_reason() {
-    let lever = fake_lever::start(FakeLeverOptions::new(example()))
-        .await
-        .unwrap();
-    let (handler, ctx) = handler_over(&lever, "categorize", "[[rules]]\narchive = \"Hired\"\n");
-
-    let outcome = handler
-        .handle(&application_created(DANA_SALES), &ctx)
-        .await
-        .unwrap();
-
-    let Outcome::GiveUp { reason } = outcome else {
-        panic!("{outcome:?}")
-    };
-    assert!(reason.contains("`Hired` is a hired reason"), "{reason}");
-    assert!(lever
-        .state()
-        .opportunity(DANA_SALES)
-        .unwrap()
-        .archived
-        .is_none());
-    assert_eq!(writes(&lever, DANA_SALES, "/archived"), 0);
-    lever.stop().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_contact_scoped_tag_is_written_once_per_opportunity_through_a_503() {
-    let lever = fake_lever::start(FakeLeverOptions::new(example()))
-        .await
-        .unwrap();
-    let (handler, ctx) = handler_over(
-        &lever,
-        "tagger",
-        "scope = \"contact\"\nadd = [\"Alumni\"]\n",
-    );
-    let path = |o: &str| format!("/v1/opportunities/{o}/addTags");
-    // Whichever opportunity comes second fails once.
-    lever.fail_next(FailureRule::new(503, 1).on_path(path(DANA_SALES)));
-    lever.fail_next(FailureRule::new(503, 1).on_path(path(DANA_BACKEND)));
-    let doc = document("contactUpdated", DANA_SALES, json!({"contactId": DANA}));
-
-    let mut outcomes = Vec::new();
-    for _ in 0..4 {
-        outcomes.push(handler.handle(&doc, &ctx).await.unwrap());
-    }
-
-    assert!(
-        outcomes[..2]
-            .iter()
-            .all(|o| matches!(o, Outcome::Retry { .. })),
-        "{outcomes:?}"
-    );
-    assert_eq!(outcomes[2..], [Outcome::Done, Outcome::Done]);
-    for opportunity in [DANA_BACKEND, DANA_SALES] {
-        assert_eq!(writes(&lever, opportunity, "/addTags"), 1, "{opportunity}");
-        assert!(lever
-            .state()
-            .opportunity(opportunity)
-            .unwrap()
-            .tags
-            .contains(&"Alumni".to_owned()));
-    }
-    lever.stop().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn rules_test_prints_the_matching_rules_and_writes_nothing() {
-    let lever = fake_lever::start(FakeLeverOptions::new(example()))
-        .await
-        .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("lever-hooks.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[storage]\npath = \"{store}\"\n\n[lever]\nsigning_tokens = {{ default = [\"t\"] }}\n\
-             api_base = \"{api}\"\napi_key = \"rules-key\"\n{CATEGORIZE}",
-            store = dir.path().join("store").display(),
-            api = lever.url(),
-        ),
-    )
-    .unwrap();
-    let args = RulesArgs {
-        command: RulesCommand::Test(TestArgs {
-            config,
-            handler: "categorize".to_owned(),
-            opportunity: DANA_BACKEND.to_owned(),
-            account: DEFAULT_ACCOUNT.to_owned(),
-        }),
-    };
-    let mut out = Vec::new();
-
-    let code = lever_hooks::cli::rules::run(args, &HandlerRegistry::new(), &mut out)
-        .await
-        .unwrap();
-
-    let out = String::from_utf8(out).unwrap();
-    assert_eq!(code, std::process::ExitCode::SUCCESS);
-    assert_eq!(
-        out,
-        format!(
-            "opportunity {DANA_BACKEND} (Dana Whitfield), posting Backend Engineer, origin referred\n\
-             categorize: engineering matches\n  would add tags Dept: Engineering\n\
-             categorize: referrals matches\n  would add note \"Referred: moved to Phone Screen\"\n  \
-             would move to stage \"Phone Screen\"\n\
-             nothing was written\n"
-        )
-    );
-    assert!(
-        lever.requests().iter().all(|r| r.method == "GET"),
-        "only reads"
-    );
-    lever.stop().await;
 }
