@@ -1,6 +1,7 @@
 //! The command line: `serve`, `check-config`, `migrate`, `send`, `send-result`, `bench`, `webhooks`,
 //! `fake-lever`, `events` and `dead-letters` over the admin API, `store` (check or
-//! repair a stopped sled store), and `reconcile` (one pass against the Data API now),
+//! repair a stopped sled store), `reconcile` (one pass against the Data API now), and
+//! `rules test` (which `categorize` rules match an opportunity),
 //! callable from a user's own binary through [`main_with`] so Rust plugins get the whole CLI for free.
 
 pub mod admin;
@@ -8,6 +9,7 @@ pub mod bench;
 pub mod fake_lever;
 pub mod migrate;
 pub mod reconcile;
+pub mod rules;
 pub mod send;
 pub mod send_result;
 pub mod store;
@@ -70,6 +72,8 @@ pub enum Command {
     /// Run one reconciliation pass now from `--since`: store the changes no webhook
     /// delivered (directly on the store: stop a sled-backed service first).
     Reconcile(reconcile::ReconcileArgs),
+    /// Test a `categorize` handler's rules against an opportunity (writes nothing).
+    Rules(rules::RulesArgs),
 }
 
 /// Runs the CLI with the built-in handlers only.
@@ -139,6 +143,7 @@ async fn run(cli: Cli, plugins: HandlerRegistry) -> anyhow::Result<ExitCode> {
         }
         Command::Store(args) => store::run(args, &plugins, &mut std::io::stdout().lock()),
         Command::Reconcile(args) => reconcile::run(args, &plugins, &mut std::io::stdout()).await,
+        Command::Rules(args) => rules::run(args, &plugins, &mut std::io::stdout()).await,
     }
 }
 

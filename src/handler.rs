@@ -27,6 +27,8 @@ mod kind;
 pub mod lever;
 mod records;
 
+/// The conditions routes and the `categorize` handler's rules match on, for plugins too.
+pub use crate::route::conditions::Conditions;
 pub use async_trait::async_trait;
 pub use command::{CommandConfig, CommandHandler};
 pub use context::{
@@ -35,8 +37,8 @@ pub use context::{
 pub use http::{HttpConfig, HttpHandler};
 pub use kind::{HandlerKind, HandlerSettings, KindContext};
 pub use lever::{
-    AssessmentConfig, AssessmentHandler, BackgroundCheckConfig, BackgroundCheckHandler, HrisConfig,
-    HrisHandler,
+    AssessmentConfig, AssessmentHandler, BackgroundCheckConfig, BackgroundCheckHandler,
+    CategorizeConfig, CategorizeHandler, HrisConfig, HrisHandler, TaggerConfig, TaggerHandler,
 };
 pub use records::{OnceError, Records, Start};
 
@@ -100,7 +102,8 @@ pub trait Handler: Send + Sync + 'static {
 /// the handler kinds `[handlers.NAME]` sections may name.
 ///
 /// [`HandlerRegistry::new`] knows the built-in kinds (`command`, `http`,
-/// `background-check`, `assessment`, `hris`); [`HandlerRegistry::register_kind`] adds a
+/// `background-check`, `assessment`, `hris`, `tagger`, `categorize`);
+/// [`HandlerRegistry::register_kind`] adds a
 /// plugin's.
 #[derive(Clone)]
 pub struct HandlerRegistry {
@@ -135,6 +138,8 @@ impl HandlerRegistry {
         .register_kind::<BackgroundCheckConfig>()
         .register_kind::<AssessmentConfig>()
         .register_kind::<HrisConfig>()
+        .register_kind::<TaggerConfig>()
+        .register_kind::<CategorizeConfig>()
     }
 
     /// Registers a Rust handler under `name`, which routes can then name.

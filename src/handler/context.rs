@@ -3,7 +3,7 @@
 //! archive-reason lookups), and its own records in the store.
 
 use super::records::Records;
-use crate::lever::{ArchiveReason, LeverClient, LeverError, Stage};
+use crate::lever::{ArchiveReason, LeverClient, LeverError, OpportunityFacts, Stage};
 use crate::lever_accounts::account_section;
 use crate::lever_accounts::{AccountApi, LeverAccounts};
 use crate::store::{SledStore, Store, StoreError};
@@ -183,6 +183,13 @@ impl<'a> LeverApi<'a> {
     /// The archive reason `id` (its name in `text`, and whether it means a hire), cached.
     pub async fn archive_reason(&self, id: &str) -> Result<Option<ArchiveReason>, LeverError> {
         self.0.directory.archive_reason(id).await
+    }
+
+    /// Opportunity `id` as routes and rules see it (its posting, answers and archive
+    /// reason's name), read now: what [`Conditions`](crate::route::conditions::Conditions)
+    /// match on.
+    pub async fn opportunity_facts(&self, id: &str) -> Result<OpportunityFacts, LeverError> {
+        OpportunityFacts::read(&self.0.client, &self.0.directory, id).await
     }
 }
 

@@ -1,5 +1,5 @@
 //! Writes to Lever that must happen once per idempotency key, however often a job is
-//! retried or replayed: notes, tags, links and stage moves.
+//! retried or replayed: notes, tags, links, stage moves and archives.
 //!
 //! Lever has no idempotency keys, so each write is recorded in the handler's records
 //! (`write/<key>`, through [`Records::once`]): `started` before the call, `done` after
@@ -9,7 +9,7 @@
 
 use super::common::{lever_failure, store_failure};
 use crate::handler::{OnceError, Outcome, Records, Start};
-use crate::lever::LeverClient;
+use crate::lever::{Archive, LeverClient};
 use serde_json::Value;
 
 /// Writes notes, tags, links and stages on one account, once per key, recorded in a handler's records.
@@ -136,6 +136,31 @@ impl<'a> WriteBack<'a> {
                     .await
                     .map(drop)
                     .map_err(|e| lever_failure("moving the stage", e))
+            })
+            .await
+            .map_err(once_failure)
+    }
+
+    /// Archives `opportunity` with the reason whose id is `reason` unless the write `key`
+    /// was already made (archiving it again with that reason leaves it so).
+    pub async fn archive_once(
+        &self,
+        key: &str,
+        opportunity: &str,
+        reason: &str,
+    ) -> Result<(), Outcome> {
+        let archive = Archive {
+            reason: reason.to_owned(),
+            ..Archive::default()
+        };
+        let archive = &archive;
+        self.records
+            .once(&write_record(key), move |_| async move {
+                self.client
+                    .archive(opportunity, archive, self.perform_as)
+                    .await
+                    .map(drop)
+                    .map_err(|e| lever_failure("archiving", e))
             })
             .await
             .map_err(once_failure)

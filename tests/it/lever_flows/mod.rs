@@ -13,6 +13,7 @@ mod registration;
 mod replay;
 mod results;
 mod route_conditions;
+mod tagging;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use lever_hooks::app::AppError;
