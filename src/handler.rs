@@ -36,7 +36,7 @@ pub use http::{HttpConfig, HttpHandler};
 pub use kind::{HandlerKind, HandlerSettings, KindContext};
 pub use lever::{
     AssessmentConfig, AssessmentHandler, BackgroundCheckConfig, BackgroundCheckHandler, HrisConfig,
-    HrisHandler,
+    HrisHandler, SchedulingConfig, SchedulingHandler,
 };
 pub use records::{OnceError, Records, Start};
 
@@ -100,7 +100,7 @@ pub trait Handler: Send + Sync + 'static {
 /// the handler kinds `[handlers.NAME]` sections may name.
 ///
 /// [`HandlerRegistry::new`] knows the built-in kinds (`command`, `http`,
-/// `background-check`, `assessment`, `hris`); [`HandlerRegistry::register_kind`] adds a
+/// `background-check`, `assessment`, `hris`, `scheduling`); [`HandlerRegistry::register_kind`] adds a
 /// plugin's.
 #[derive(Clone)]
 pub struct HandlerRegistry {
@@ -135,6 +135,7 @@ impl HandlerRegistry {
         .register_kind::<BackgroundCheckConfig>()
         .register_kind::<AssessmentConfig>()
         .register_kind::<HrisConfig>()
+        .register_kind::<SchedulingConfig>()
     }
 
     /// Registers a Rust handler under `name`, which routes can then name.

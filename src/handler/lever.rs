@@ -1,10 +1,10 @@
 //! The Lever-aware handlers: they read the opportunity through the account's Data API,
 //! call a provider, and write what happened back to Lever, each side effect once.
 //!
-//! - [`background_check`], [`assessment`] and [`hris`] are the three built-in kinds;
+//! - [`background_check`], [`assessment`], [`hris`] and [`scheduling`] are built-in kinds;
 //! - [`provider`] reaches the outside service (over HTTP or through a program);
 //! - [`write_back`] writes notes, tags, links and stages to Lever once per key;
-//! - [`results`] is what the three share when a provider's result comes back;
+//! - [`results`] is what the built-ins share when a provider's result comes back;
 //! - [`common`] is what they share: dependencies, the request's `candidate` and `posting`
 //!   blocks, and how Data API and store failures become outcomes.
 
@@ -14,11 +14,13 @@ pub mod common;
 pub mod hris;
 pub mod provider;
 pub mod results;
+pub mod scheduling;
 pub mod write_back;
 
 pub use assessment::{AssessmentConfig, AssessmentHandler};
 pub use background_check::{BackgroundCheckConfig, BackgroundCheckHandler};
 pub use hris::{HrisConfig, HrisHandler};
+pub use scheduling::{SchedulingConfig, SchedulingHandler};
 
 #[cfg(test)]
 mod public_api_tests;
