@@ -3,71 +3,30 @@
 //! Lever's interview events for it so the provider can mirror them, and writes the
 //! provider's results back ([`results`]).
 
+pub mod interviews;
 pub mod request;
 pub mod results;
+pub mod settings;
+
+pub use settings::SchedulingConfig;
 
 use super::common::{
     candidate_block, lever_failure, posting_block, read_opportunity, read_posting, settle,
     stale_stage_reason, store_failure, writer,
 };
-use super::provider::{answer_id, Provider, ProviderConfig};
+use super::provider::{answer_id, Provider};
 use crate::document::EventDocument;
-use crate::event::{InterviewChange, LeverEvent, StageChange};
+use crate::event::{LeverEvent, StageChange};
 use crate::handler::{
     async_trait, BoxError, Handler, HandlerContext, HandlerKind, KindContext, Outcome,
 };
 use crate::lever::{LeverError, User};
 use crate::store::now_millis;
 use request::{hiring_manager_block, list_block, request_note, stage_block};
-use serde::Deserialize;
 use serde_json::{json, Value};
 use std::path::Path;
 use std::sync::Arc;
 use tracing::info;
-
-/// `[handlers.NAME] kind = "scheduling"`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SchedulingConfig {
-    /// The scheduling tool (or your bridge to it).
-    pub provider: ProviderConfig,
-    /// Tag added to the opportunity once the request is made.
-    #[serde(default = "default_tag")]
-    pub tag: String,
-    /// The request's note, with `{stage}`, `{posting}`, `{link}` and `{reference}`
-    /// filled in; a default text naming the scheduling link when absent.
-    #[serde(default)]
-    pub note: Option<String>,
-}
-
-fn default_tag() -> String {
-    "Scheduling requested".to_owned()
-}
-
-impl SchedulingConfig {
-    /// Problems with these settings, as `(key, message)` pairs.
-    fn problems(&self, base_dir: &Path) -> Vec<(String, String)> {
-        let mut problems = self.provider.check(base_dir);
-        if self.tag.trim().is_empty() {
-            problems.push(("tag".to_owned(), "must not be empty".to_owned()));
-        }
-        if let Some(note) = &self.note {
-            if note.trim().is_empty() {
-                problems.push(("note".to_owned(), "must not be empty".to_owned()));
-            }
-            for unknown in request::unknown_placeholders(note) {
-                problems.push((
-                    "note".to_owned(),
-                    format!(
-                        "unknown placeholder {unknown} (use {})",
-                        request::NOTE_PLACEHOLDERS.join(", ")
-                    ),
-                ));
-            }
-        }
-        problems
-    }
-}
 
 /// Asks a scheduling provider to schedule an opportunity's interviews, and keeps it
 /// told of Lever's interview changes.
@@ -89,7 +48,7 @@ pub struct SchedulingHandler {
 }
 
 /// The record of the scheduling request made for `opportunity` (in the handler's records).
-fn request_record(account: &str, opportunity: &str) -> String {
+pub fn request_record(account: &str, opportunity: &str) -> String {
     format!("request/{account}/{opportunity}")
 }
 
@@ -245,69 +204,6 @@ impl SchedulingHandler {
             .await?;
         Ok(Outcome::Done)
     }
-
-    /// Forwards an interview event for an opportunity with an open request.
-    async fn interview_changed(
-        &self,
-        ctx: &HandlerContext,
-        doc: &EventDocument,
-        event: &str,
-        change: &InterviewChange,
-    ) -> Result<Outcome, Outcome> {
-        let Some(opportunity_id) = change
-            .opportunity_id
-            .as_ref()
-            .or(doc.opportunity_id.as_ref())
-            .map(|o| o.as_str().to_owned())
-        else {
-            info!(event_id = %doc.id, event, "the interview event names no opportunity; nothing forwarded");
-            return Ok(Outcome::Done);
-        };
-        let records = ctx.records();
-        let key = request_record(&doc.account, &opportunity_id);
-        let record = records.get(&key).await.map_err(store_failure)?;
-        let Some(reference) = record
-            .filter(|r| r["state"] == "open")
-            .and_then(|r| r["reference"].as_str().map(str::to_owned))
-        else {
-            info!(event_id = %doc.id, opportunity = %opportunity_id, event, "no scheduling request for this opportunity; nothing forwarded");
-            return Ok(Outcome::Done);
-        };
-        let forwarded = format!("forwarded/{}", doc.idempotency_key);
-        if records
-            .get(&forwarded)
-            .await
-            .map_err(store_failure)?
-            .is_some()
-        {
-            return Ok(Outcome::Done);
-        }
-        let api = ctx.lever()?;
-        let interview_id = change.interview_id.as_ref().map(|i| i.as_str());
-        let interview = match interview_id {
-            Some(id) => match api.client().interview(&opportunity_id, id).await {
-                Ok(interview) => Some(interview),
-                Err(LeverError::NotFound { .. }) => None,
-                Err(e) => return Err(lever_failure("reading the interview", e)),
-            },
-            None => None,
-        };
-        let request = request::interview_changed_request(
-            &doc.idempotency_key,
-            &reference,
-            &opportunity_id,
-            event,
-            interview_id,
-            interview.as_ref(),
-        );
-        self.provider.call(&request).await?;
-        records
-            .put(&forwarded, json!({"at": now_millis()}))
-            .await
-            .map_err(store_failure)?;
-        info!(event_id = %doc.id, opportunity = %opportunity_id, event, gone = interview.is_none(), "interview change forwarded");
-        Ok(Outcome::Done)
-    }
 }
 
 /// Reads a user; `None` when Lever no longer has them.
@@ -336,7 +232,7 @@ impl Handler for SchedulingHandler {
             LeverEvent::InterviewCreated(change)
             | LeverEvent::InterviewUpdated(change)
             | LeverEvent::InterviewDeleted(change) => {
-                self.interview_changed(ctx, doc, event.name(), change).await
+                interviews::forward(&self.provider, ctx, doc, event.name(), change).await
             }
             other => {
                 info!(event_id = %doc.id, event = other.name(), "scheduling has nothing to do for this event");
@@ -358,35 +254,5 @@ impl HandlerKind for SchedulingConfig {
 
     fn build(&self, cx: &KindContext) -> Result<Arc<dyn Handler>, BoxError> {
         Ok(Arc::new(SchedulingHandler::new(self.clone(), cx.base_dir)?))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn config(extra: &str) -> SchedulingConfig {
-        toml::from_str(&format!(
-            "provider = {{ kind = \"http\", url = \"http://p\" }}\n{extra}"
-        ))
-        .unwrap()
-    }
-
-    #[test]
-    fn the_tag_defaults_and_a_note_template_is_checked() {
-        let plain = config("");
-        assert_eq!(plain.tag, "Scheduling requested");
-        assert!(plain.problems(Path::new(".")).is_empty());
-        let bad = config("tag = \" \"\nnote = \"Book at {url}\"");
-        let keys: Vec<_> = bad
-            .problems(Path::new("."))
-            .into_iter()
-            .map(|(k, m)| format!("{k}: {m}"))
-            .collect();
-        assert_eq!(keys.len(), 2, "{keys:?}");
-        assert!(
-            keys[1].starts_with("note: unknown placeholder {url}"),
-            "{keys:?}"
-        );
     }
 }
