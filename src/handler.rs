@@ -38,7 +38,8 @@ pub use http::{HttpConfig, HttpHandler};
 pub use kind::{HandlerKind, HandlerSettings, KindContext};
 pub use lever::{
     AssessmentConfig, AssessmentHandler, BackgroundCheckConfig, BackgroundCheckHandler,
-    CategorizeConfig, CategorizeHandler, HrisConfig, HrisHandler, TaggerConfig, TaggerHandler,
+    CategorizeConfig, CategorizeHandler, HrisConfig, HrisHandler, SchedulingConfig,
+    SchedulingHandler, TaggerConfig, TaggerHandler,
 };
 pub use records::{OnceError, Records, Start};
 
@@ -102,7 +103,7 @@ pub trait Handler: Send + Sync + 'static {
 /// the handler kinds `[handlers.NAME]` sections may name.
 ///
 /// [`HandlerRegistry::new`] knows the built-in kinds (`command`, `http`,
-/// `background-check`, `assessment`, `hris`, `tagger`, `categorize`);
+/// `background-check`, `assessment`, `hris`, `scheduling`, `tagger`, `categorize`);
 /// [`HandlerRegistry::register_kind`] adds a
 /// plugin's.
 #[derive(Clone)]
@@ -140,6 +141,7 @@ impl HandlerRegistry {
         .register_kind::<HrisConfig>()
         .register_kind::<TaggerConfig>()
         .register_kind::<CategorizeConfig>()
+        .register_kind::<SchedulingConfig>()
     }
 
     /// Registers a Rust handler under `name`, which routes can then name.

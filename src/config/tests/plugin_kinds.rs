@@ -92,7 +92,7 @@ fn an_unknown_kind_names_every_kind_this_binary_knows() {
         problems_of(&text),
         [(
             "handlers.hire.kind".to_owned(),
-            "unknown kind `anounce`; this binary knows: announce, assessment, background-check, categorize, command, hris, http, tagger".to_owned()
+            "unknown kind `anounce`; this binary knows: announce, assessment, background-check, categorize, command, hris, http, scheduling, tagger".to_owned()
         )]
     );
     let missing = format!("{WITH_API}[handlers.hire]\nurl = \"https://x\"\n");

@@ -13,6 +13,7 @@ mod registration;
 mod replay;
 mod results;
 mod route_conditions;
+mod scheduling;
 mod tagging;
 
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -63,8 +64,8 @@ pub const SIGNING_TOKEN: &str = "flows-signing-token";
 /// One request a [`Provider`] got: its `Idempotency-Key` header and its body.
 pub type ProviderRequest = (Option<String>, Value);
 
-/// A provider that records every request and answers `{"id": …}`, the same id for the
-/// same idempotency key; it can be told to fail the next N requests with 503.
+/// A provider that records every request and answers `{"id": …}` (and a `schedulingUrl`
+/// to `schedule`), the same id for the same idempotency key; it can be told to fail the next N requests with 503.
 #[derive(Clone, Default)]
 pub struct Provider {
     /// Every request body, in arrival order, with its `Idempotency-Key` header.
@@ -134,7 +135,11 @@ async fn answer(
     let action = body["action"].as_str().unwrap_or("request");
     let key = body["idempotencyKey"].as_str().unwrap_or_default();
     let id = format!("{action}-{:08x}", fnv(key));
-    HttpResponse::Ok().json(json!({ "id": id }))
+    let mut answer = json!({ "id": id });
+    if action == "schedule" {
+        answer["schedulingUrl"] = json!(format!("https://schedule.example.com/book/{id}"));
+    }
+    HttpResponse::Ok().json(answer)
 }
 
 /// A small stable hash, so the same idempotency key always gets the same id.
