@@ -2,6 +2,7 @@
 //! of a person, rules over the opportunity as it is now, each write once through replays
 //! and a Lever 503 ([`once`]), and `rules test`, which writes nothing ([`rules_test`]).
 
+mod answers;
 mod once;
 mod rules_test;
 
