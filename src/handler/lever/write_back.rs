@@ -73,15 +73,13 @@ impl<'a> WriteBack<'a> {
         opportunity: &str,
         tags: &[String],
     ) -> Result<(), Outcome> {
-        self.records
-            .once(&write_record(key), move |_| async move {
-                self.client
-                    .add_tags(opportunity, tags, self.perform_as)
-                    .await
-                    .map_err(|e| lever_failure("adding tags", e))
-            })
-            .await
-            .map_err(once_failure)
+        self.write_once(key, "adding tags", || async move {
+            self.client
+                .add_tags(opportunity, tags, self.perform_as)
+                .await
+                .map(drop)
+        })
+        .await
     }
 
     /// Removes `tags` from `opportunity` unless the write `key` was already made.
@@ -91,15 +89,13 @@ impl<'a> WriteBack<'a> {
         opportunity: &str,
         tags: &[String],
     ) -> Result<(), Outcome> {
-        self.records
-            .once(&write_record(key), move |_| async move {
-                self.client
-                    .remove_tags(opportunity, tags, self.perform_as)
-                    .await
-                    .map_err(|e| lever_failure("removing tags", e))
-            })
-            .await
-            .map_err(once_failure)
+        self.write_once(key, "removing tags", || async move {
+            self.client
+                .remove_tags(opportunity, tags, self.perform_as)
+                .await
+                .map(drop)
+        })
+        .await
     }
 
     /// Adds `links` to `opportunity` unless the write `key` was already made (adding a
@@ -110,15 +106,13 @@ impl<'a> WriteBack<'a> {
         opportunity: &str,
         links: &[String],
     ) -> Result<(), Outcome> {
-        self.records
-            .once(&write_record(key), move |_| async move {
-                self.client
-                    .add_links(opportunity, links, self.perform_as)
-                    .await
-                    .map_err(|e| lever_failure("adding links", e))
-            })
-            .await
-            .map_err(once_failure)
+        self.write_once(key, "adding links", || async move {
+            self.client
+                .add_links(opportunity, links, self.perform_as)
+                .await
+                .map(drop)
+        })
+        .await
     }
 
     /// Moves `opportunity` to the stage with id `stage` unless the write `key` was
@@ -129,16 +123,13 @@ impl<'a> WriteBack<'a> {
         opportunity: &str,
         stage: &str,
     ) -> Result<(), Outcome> {
-        self.records
-            .once(&write_record(key), move |_| async move {
-                self.client
-                    .set_stage(opportunity, stage, self.perform_as)
-                    .await
-                    .map(drop)
-                    .map_err(|e| lever_failure("moving the stage", e))
-            })
-            .await
-            .map_err(once_failure)
+        self.write_once(key, "moving the stage", || async move {
+            self.client
+                .set_stage(opportunity, stage, self.perform_as)
+                .await
+                .map(drop)
+        })
+        .await
     }
 
     /// Archives `opportunity` with the reason whose id is `reason` unless the write `key`
@@ -154,13 +145,26 @@ impl<'a> WriteBack<'a> {
             ..Archive::default()
         };
         let archive = &archive;
+        self.write_once(key, "archiving", || async move {
+            self.client
+                .archive(opportunity, archive, self.perform_as)
+                .await
+                .map(drop)
+        })
+        .await
+    }
+
+    /// Makes one Lever write (`doing` names it in errors) unless the write `key` was
+    /// already made. The writes that go through here are set operations (tags, links, a
+    /// stage, an archive reason): one made again after an interruption changes nothing.
+    async fn write_once<F, Fut>(&self, key: &str, doing: &str, write: F) -> Result<(), Outcome>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<(), crate::lever::LeverError>>,
+    {
         self.records
             .once(&write_record(key), move |_| async move {
-                self.client
-                    .archive(opportunity, archive, self.perform_as)
-                    .await
-                    .map(drop)
-                    .map_err(|e| lever_failure("archiving", e))
+                write().await.map_err(|e| lever_failure(doing, e))
             })
             .await
             .map_err(once_failure)
