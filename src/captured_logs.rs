@@ -13,10 +13,10 @@ impl Captured {
     /// Captures every line logged on this thread, at any level, until the guard drops.
     ///
     /// Callsite interest is cached process-wide: a log line first reached by another test
-    /// thread while no subscriber listened is cached as "never", and a subscriber set on
-    /// this thread at the same moment can miss the rebuild that follows. Rebuilding once
-    /// more after installing closes that window.
+    /// thread while no subscriber listened is cached as "never".
+    /// [`crate::telemetry::keep_interest_open`] keeps every callsite open first.
     pub(crate) fn on_this_thread(&self) -> tracing::subscriber::DefaultGuard {
+        crate::telemetry::keep_interest_open();
         let subscriber = tracing_subscriber::fmt()
             .with_writer(self.clone())
             .with_max_level(tracing::Level::TRACE)

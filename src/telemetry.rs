@@ -29,6 +29,51 @@ pub fn init(format: LogFormat) {
     };
 }
 
+/// Keeps every log line's callsite open for subscribers set later on one thread (tests
+/// that capture what a piece of code logs): installs, once, a global subscriber that records
+/// nothing but answers "sometimes" for every callsite, then rebuilds the interest cache.
+///
+/// Without it, a line first reached by another thread while no subscriber listened is
+/// cached process-wide as "never", and a thread's own subscriber can miss it. Does nothing
+/// more when a global subscriber is already set (as `serve` sets one).
+pub fn keep_interest_open() {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        let _ = tracing::subscriber::set_global_default(KeepInterest);
+    });
+    tracing::callsite::rebuild_interest_cache();
+}
+
+/// Records nothing; keeps every callsite's interest at "sometimes".
+struct KeepInterest;
+
+impl tracing::Subscriber for KeepInterest {
+    fn register_callsite(
+        &self,
+        _: &'static tracing::Metadata<'static>,
+    ) -> tracing::subscriber::Interest {
+        tracing::subscriber::Interest::sometimes()
+    }
+
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        false
+    }
+
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+
+    fn event(&self, _: &tracing::Event<'_>) {}
+
+    fn enter(&self, _: &tracing::span::Id) {}
+
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

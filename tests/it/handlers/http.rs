@@ -442,9 +442,10 @@ fn logs_never_show_the_secret_or_header_values() {
         .with_max_level(tracing::Level::TRACE)
         .with_writer(move || CaptureWriter(sink.clone()))
         .finish();
+    // Callsites another test thread reached with no subscriber are cached as "never":
+    // keep them all open before this thread's subscriber listens.
+    lever_hooks::telemetry::keep_interest_open();
     let _guard = tracing::subscriber::set_default(subscriber);
-    // Callsites another test thread reached with no subscriber are cached as "never";
-    // rebuild so this thread's subscriber sees them.
     tracing::callsite::rebuild_interest_cache();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

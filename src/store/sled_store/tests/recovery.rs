@@ -79,6 +79,7 @@ async fn opens_with_everything_despite(dir: &Path, events: &[StoredEvent], file:
         .with_ansi(false)
         .finish();
 
+    crate::telemetry::keep_interest_open();
     let opened = tracing::subscriber::with_default(subscriber, || SledStore::open(dir));
 
     let store = opened.unwrap_or_else(|e| panic!("the store did not open with {file}: {e}"));
