@@ -132,7 +132,8 @@ impl LeverClient {
         tags: &[String],
         perform_as: Option<&str>,
     ) -> Result<(), LeverError> {
-        self.tags("addTags", opportunity, tags, perform_as).await
+        self.edit_list(opportunity, "addTags", "tags", tags, perform_as)
+            .await
     }
 
     /// Removes tags from an opportunity.
@@ -142,28 +143,8 @@ impl LeverClient {
         tags: &[String],
         perform_as: Option<&str>,
     ) -> Result<(), LeverError> {
-        self.tags("removeTags", opportunity, tags, perform_as).await
-    }
-
-    async fn tags(
-        &self,
-        action: &str,
-        opportunity: &str,
-        tags: &[String],
-        perform_as: Option<&str>,
-    ) -> Result<(), LeverError> {
-        let path = id_path("/opportunities", opportunity, &format!("/{action}"))?;
-        let query = perform_as_query(perform_as);
-        let body = json!({ "tags": tags });
-        let call = Call {
-            method: Method::POST,
-            path: &path,
-            query: &query,
-            body: Some(&body),
-            file: None,
-            idempotent: true,
-        };
-        self.send(&call).await.map(drop)
+        self.edit_list(opportunity, "removeTags", "tags", tags, perform_as)
+            .await
     }
 
     /// Every webhook subscription created through the API.

@@ -106,7 +106,9 @@ impl LeverClient {
             .await
     }
 
-    async fn edit_list(
+    /// `POST /opportunities/:id/{action}` with `{field: values}`: the list edits (tags,
+    /// links, sources), each a set operation, so retried.
+    pub(super) async fn edit_list(
         &self,
         opportunity: &str,
         action: &str,
