@@ -10,7 +10,6 @@
 use super::common::{lever_failure, store_failure};
 use crate::handler::{OnceError, Outcome, Records, Start};
 use crate::lever::{Archive, LeverClient};
-use serde_json::Value;
 
 /// Writes notes, tags, links and stages on one account, once per key, recorded in a handler's records.
 pub struct WriteBack<'a> {
@@ -176,15 +175,15 @@ impl<'a> WriteBack<'a> {
         opportunity: &str,
         reference: &str,
     ) -> Result<Option<String>, Outcome> {
-        let notes: Vec<Value> = self
+        let notes = self
             .client
-            .get_page(&format!("/opportunities/{opportunity}/notes"), &[])
+            .notes(opportunity)
             .await
             .map_err(|e| lever_failure("listing notes", e))?;
         Ok(notes
-            .iter()
-            .find(|note| note.to_string().contains(reference))
-            .map(|note| note["id"].as_str().unwrap_or_default().to_owned()))
+            .into_iter()
+            .find(|note| note.text().contains(reference))
+            .map(|note| note.id))
     }
 }
 
