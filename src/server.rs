@@ -281,11 +281,11 @@ fn over_budget(account_name: &str, body_timeout: Duration) -> Answered {
         reason = "body_budget_full",
         "delivery"
     );
-    let retry_after = body_timeout.as_secs() + u64::from(body_timeout.subsec_nanos() > 0);
-    let mut response = error_response(503, "too many deliveries being received, retry later");
+    let (status, public_reason, _) = BodyError::OverBudget.refusal();
+    let mut response = error_response(status, public_reason);
     response
         .headers_mut()
-        .insert(RETRY_AFTER, HeaderValue::from(retry_after.max(1)));
+        .insert(RETRY_AFTER, retry_after(body_timeout));
     Answered {
         response,
         event: None,
@@ -330,6 +330,30 @@ enum BodyError {
     TooSlow,
     OverBudget,
     Broken(actix_web::error::PayloadError),
+}
+
+impl BodyError {
+    /// How a body that could not be read is answered, on every route that reads one:
+    /// status, public reason, and the label logs and metrics use.
+    fn refusal(&self) -> (u16, &'static str, &'static str) {
+        match self {
+            Self::TooLarge => (413, "body too large", "too_large"),
+            Self::TooSlow => (408, "body not received in time", "body_timeout"),
+            Self::OverBudget => (
+                503,
+                "too many deliveries being received, retry later",
+                "body_budget_full",
+            ),
+            Self::Broken(_) => (400, "body could not be read", "unreadable_body"),
+        }
+    }
+}
+
+/// `Retry-After` for a 503 from a full body budget: every body being received ends within
+/// `body_timeout`, so by then the budget has room again.
+fn retry_after(body_timeout: Duration) -> HeaderValue {
+    let seconds = body_timeout.as_secs() + u64::from(body_timeout.subsec_nanos() > 0);
+    HeaderValue::from(seconds.max(1))
 }
 
 /// Reads the body, giving up as soon as it grows past `limit` (chunked bodies included),

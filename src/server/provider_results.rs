@@ -77,7 +77,8 @@ async fn answer(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|len| len > state.max_body_bytes) {
-        return refuse_plain(account, handler, 413, "body too large", "too_large");
+        let (status, public_reason, reason) = BodyError::TooLarge.refusal();
+        return refuse_plain(account, handler, status, public_reason, reason);
     }
     let keys = state.result_keys.get(handler).map(Vec::as_slice);
     let keys = match provider_intake::keys_for(state.accounts.contains_key(account), keys) {
@@ -85,19 +86,7 @@ async fn answer(
         Err(refusal) => return refuse(account, handler, &refusal),
     };
     let Ok(mut reservation) = state.body_budget.reserve(declared.unwrap_or(0)) else {
-        // As for Lever's deliveries: every body being received ends within the body
-        // timeout, so by then the budget has room again.
-        let (mut response, reason) = unavailable(
-            account,
-            handler,
-            "too many deliveries being received, retry later",
-        );
-        let wait = state.body_timeout.as_secs() + u64::from(state.body_timeout.subsec_nanos() > 0);
-        response.headers_mut().insert(
-            actix_web::http::header::RETRY_AFTER,
-            actix_web::http::header::HeaderValue::from(wait.max(1)),
-        );
-        return (response, reason);
+        return refuse_body(account, handler, &BodyError::OverBudget, state.body_timeout);
     };
     let read = read_limited(
         body,
@@ -107,34 +96,7 @@ async fn answer(
     );
     let bytes = match read.await {
         Ok(bytes) => bytes,
-        Err(BodyError::OverBudget) => {
-            return unavailable(
-                account,
-                handler,
-                "too many deliveries being received, retry later",
-            )
-        }
-        Err(BodyError::TooSlow) => {
-            return refuse_plain(
-                account,
-                handler,
-                408,
-                "body not received in time",
-                "body_timeout",
-            )
-        }
-        Err(BodyError::TooLarge) => {
-            return refuse_plain(account, handler, 413, "body too large", "too_large")
-        }
-        Err(BodyError::Broken(_)) => {
-            return refuse_plain(
-                account,
-                handler,
-                400,
-                "body could not be read",
-                "unreadable_body",
-            )
-        }
+        Err(e) => return refuse_body(account, handler, &e, state.body_timeout),
     };
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
     let headers = SignedHeaders {
@@ -218,6 +180,26 @@ fn refuse_plain(
 }
 
 /// Answers 503: nothing was stored, the provider should retry.
+/// Answers a body that could not be read as Lever's deliveries are answered; a full
+/// budget's 503 says when to retry.
+fn refuse_body(
+    account: &str,
+    handler: &str,
+    error: &BodyError,
+    body_timeout: std::time::Duration,
+) -> (HttpResponse, &'static str) {
+    let (status, public_reason, reason) = error.refusal();
+    if status != 503 {
+        return refuse_plain(account, handler, status, public_reason, reason);
+    }
+    let (mut response, label) = unavailable(account, handler, public_reason);
+    response.headers_mut().insert(
+        actix_web::http::header::RETRY_AFTER,
+        super::retry_after(body_timeout),
+    );
+    (response, label)
+}
+
 fn unavailable(account: &str, handler: &str, public_reason: &str) -> (HttpResponse, &'static str) {
     warn!(account = %LogSafe(account), handler = %LogSafe(handler), outcome = "unavailable", "provider result");
     (error_response(503, public_reason), "unavailable")

@@ -46,14 +46,27 @@ async fn pending_reaches(app: &TestApp, bytes: usize) {
     .await;
 }
 
+/// A handler that takes providers' results, so `/providers/bgcheck` shares the budget.
+const RESULTS_HANDLER: &str = r#"
+[accounts.acme]
+signing_tokens = { default = ["acme-token"] }
+api_key = "acme-key"
+
+[handlers.bgcheck]
+kind = "background-check"
+provider = { kind = "http", url = "http://127.0.0.1:9/checks" }
+callback_secret = "results-secret"
+"#;
+
 /// Twelve connections each declare the largest body, send a part of it and stall: four
 /// fill the budget and wait for the rest of their body; the other eight are answered 503
 /// with `Retry-After` and `Connection: close` at once. While the four hold the budget a
-/// valid delivery gets the same 503 and is not stored; once they go, it is accepted.
+/// valid delivery, and a provider's result, get the same 503 and are not stored; once
+/// they go, the delivery is accepted.
 #[tokio::test]
 async fn a_flood_of_stalled_bodies_gets_503_at_once_and_deliveries_pass_when_it_stops() {
     let _serial = ONE_AT_A_TIME.lock().await;
-    let app = spawn(&limits("10s")).await;
+    let app = spawn(&format!("{}{RESULTS_HANDLER}", limits("10s"))).await;
 
     let mut flood = Vec::new();
     for _ in 0..12 {
@@ -100,6 +113,20 @@ async fn a_flood_of_stalled_bodies_gets_503_at_once_and_deliveries_pass_when_it_
         .unwrap();
     assert_eq!(response.status(), 503);
     assert_eq!(response.headers()["retry-after"], "10");
+    let result = app
+        .http
+        .post(format!("{}/providers/bgcheck", app.base))
+        .header("content-type", "application/json")
+        .body(r#"{"reference":"chk-1","status":"clear"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        result.status(),
+        503,
+        "a provider's result shares the budget"
+    );
+    assert_eq!(result.headers()["retry-after"], "10");
     assert_eq!(app.store.accepted_count(), 0);
 
     drop(held);
